@@ -1,0 +1,1 @@
+"""Helpers that start real server processes and talk to them."""
