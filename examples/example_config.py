@@ -37,9 +37,9 @@ proc_name = None
 daemon = False
 pidfile = None
 umask = 0
-user = None
-group = None
-tmp_upload_dir = None
+# Run workers as another account (the master must start as root for this):
+# user = "www-data"
+# group = "www-data"
 
 
 # -- Server hooks ------------------------------------------------------------

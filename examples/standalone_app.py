@@ -1,10 +1,11 @@
 """Embed the server in a program with ``BaseApplication``.
 
-``python examples/standalone_app.py`` starts two workers on 127.0.0.1:8080 serving
-the small app below. Options are set in ``load_config``; the command line is not
+``python examples/standalone_app.py [ADDRESS]`` starts two workers serving the
+small app below on ADDRESS (default 127.0.0.1:8080). Options are set in ``load_config``; the command line is not
 parsed on this path, so the program owns its own arguments.
 """
 
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -42,7 +43,7 @@ class StandaloneApplication(BaseApplication):
 
 if __name__ == "__main__":
     StandaloneApplication(handler_app, {
-        "bind": "127.0.0.1:8080",
+        "bind": sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1:8080",
         "workers": 2,
         "accesslog": "-",
     }).run()

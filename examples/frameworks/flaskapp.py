@@ -11,6 +11,9 @@ Routes:
 * ``POST /upload``          multipart (field ``file``) or raw body; answers size and sha256
 * ``GET /stream?n=N``       a streamed (chunked) response of N lines
 * ``GET /download?size=N``  N bytes streamed in 64 KiB pieces, a repeating pattern
+
+Items live in memory, one store per worker process: run with ``-w 1`` to see an
+item you created come back on a later request.
 """
 
 import hashlib

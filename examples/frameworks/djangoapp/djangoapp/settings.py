@@ -8,7 +8,7 @@ BASE_DIR = Path(__file__).resolve().parent
 # Example only: a real deployment reads this from the environment or a secret store.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-not-secret-change-me")
 DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
 
 INSTALLED_APPS = [
     "django.contrib.staticfiles",

@@ -1,0 +1,1 @@
+"""Application loading: command-line parsing, configuration files and the app callable."""

@@ -1,0 +1,370 @@
+"""Runtime configuration: the :class:`Config` object and the public settings API.
+
+The settings themselves are data in :mod:`gunicorn.settings` (one module per
+section). This module keeps the import paths other code relies on:
+``gunicorn.config.Config``, ``Setting``, ``KNOWN_SETTINGS``,
+``make_settings``, every ``validate_*`` function, ``auto_int`` and each
+setting class by name (``gunicorn.config.Bind``, ``gunicorn.config.ReusePort``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import re
+import shlex
+import sys
+from typing import Any
+
+from gunicorn import __version__, util
+from gunicorn.settings import KNOWN_SETTINGS, SECTIONS
+from gunicorn.settings.base import Setting, SettingMeta, UnsupportedSetting, make_settings
+from gunicorn.settings.validators import (
+    ALPN_PROTOCOL_MAP,
+    VALID_HTTP_PROTOCOLS,
+    auto_int,
+    validate_asgi_lifespan,
+    validate_asgi_loop,
+    validate_bool,
+    validate_callable,
+    validate_chdir,
+    validate_class,
+    validate_dict,
+    validate_file_exists,
+    validate_group,
+    validate_header_map_behaviour,
+    validate_http2_cleartext,
+    validate_http2_frame_size,
+    validate_http_parser,
+    validate_http_protocols,
+    validate_list_of_existing_files,
+    validate_list_string,
+    validate_pos_int,
+    validate_post_request,
+    validate_protocol,
+    validate_proxy_protocol,
+    validate_reload_engine,
+    validate_ssl_version,
+    validate_statsd_address,
+    validate_string,
+    validate_string_to_addr_list,
+    validate_string_to_list,
+    validate_user,
+)
+
+DEFAULT_LOGGER_CLASS = "gunicorn.glogging.Logger"
+STATSD_LOGGER_CLASS = "gunicorn.instrument.statsd.Statsd"
+THREAD_WORKER_CLASS = "gunicorn.workers.gthread.ThreadWorker"
+
+# ``\=`` escapes an equals sign inside a paste global's key.
+_UNESCAPED_EQUALS = re.compile(r"(?<!\\)=")
+
+
+def get_default_config_file() -> str | None:
+    """Return ``<cwd>/gunicorn.conf.py`` when that file exists, else None."""
+    path = os.path.join(os.path.abspath(os.getcwd()), "gunicorn.conf.py")
+    return path if os.path.exists(path) else None
+
+
+def _is_sync(uri: Any) -> bool:
+    return isinstance(uri, str) and (uri == "sync" or uri.endswith("SyncWorker"))
+
+
+class Config:
+    """The resolved configuration of one server.
+
+    ``cfg.<name>`` returns the value of setting ``<name>`` (AttributeError for
+    an unknown name); ``cfg.set(name, value)`` validates and stores a value.
+    Assigning ``cfg.<name> = value`` for a setting name raises AttributeError
+    ("Invalid access!") so that every change goes through a validator.
+
+    Args:
+        usage: argparse usage string for :meth:`parser`.
+        prog: program name; defaults to the basename of ``sys.argv[0]``.
+
+    Attributes:
+        settings: ``{name: Setting}``.
+        usage, prog: as given.
+        env_orig: copy of ``os.environ`` taken at construction (used to read
+            ``GUNICORN_CMD_ARGS`` and to restore variables on reload).
+    """
+
+    def __init__(self, usage: str | None = None, prog: str | None = None) -> None:
+        self.settings: dict[str, Setting] = make_settings()
+        self.usage = usage
+        self.prog = prog or os.path.basename(sys.argv[0])
+        self.env_orig = os.environ.copy()
+        # Derived values keyed on the identity of the raw value they came from,
+        # so a later ``set()`` (which stores a new object) invalidates them.
+        self._derived: dict[str, tuple[Any, Any]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup fails, i.e. for setting names.
+        try:
+            return self.__dict__["settings"][name].value
+        except KeyError:
+            raise AttributeError("No configuration setting for: %s" % name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name != "settings" and name in self.__dict__.get("settings", ()):
+            raise AttributeError("Invalid access!")
+        super().__setattr__(name, value)
+
+    def __str__(self) -> str:
+        width = max(len(k) for k in self.settings)
+        lines = []
+        for key in sorted(self.settings):
+            value = self.settings[key].value
+            if callable(value):
+                value = "<%s()>" % getattr(value, "__qualname__", type(value).__qualname__)
+            lines.append("%s = %s" % (key.ljust(width), value))
+        return "\n".join(lines)
+
+    def set(self, name: str, value: Any) -> None:
+        """Validate ``value`` and store it as setting ``name``.
+
+        Raises AttributeError for an unknown name, and the validator's error
+        (TypeError, ValueError, ConfigError) for a bad value.
+        """
+        try:
+            setting = self.settings[name]
+        except KeyError:
+            raise AttributeError("No configuration setting for: %s" % name) from None
+        setting.set(value)
+
+    def get_cmd_args_from_env(self) -> list[str]:
+        """Return ``GUNICORN_CMD_ARGS`` (as it was at construction) split like a shell would."""
+        raw = self.env_orig.get("GUNICORN_CMD_ARGS")
+        return shlex.split(raw) if raw else []
+
+    def parser(self) -> argparse.ArgumentParser:
+        """Return an argparse parser with ``-v/--version``, a positional ``args`` and every flag.
+
+        Options not given parse to None, so callers can tell them apart.
+        """
+        parser = argparse.ArgumentParser(usage=self.usage, prog=self.prog)
+        parser.add_argument(
+            "-v", "--version", action="version", default=argparse.SUPPRESS,
+            version="%(prog)s (version " + __version__ + ")\n",
+            help="show program's version number and exit")
+        parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
+        for setting in sorted(self.settings.values(), key=lambda s: s.order):
+            setting.add_option(parser)
+        return parser
+
+    def _memo(self, key: str, source: Any, compute: Any) -> Any:
+        cached = self._derived.get(key)
+        if cached is not None and cached[0] is source:
+            return cached[1]
+        result = compute(source)
+        self._derived[key] = (source, result)
+        return result
+
+    @property
+    def worker_class_str(self) -> str:
+        """Worker class as text: the configured URI, "gthread" for sync with threads > 1,
+        or the class name when a class object was given."""
+        uri = self.settings["worker_class"].value
+        if isinstance(uri, str):
+            if _is_sync(uri) and self.threads > 1:
+                return "gthread"
+            return uri
+        return uri.__name__
+
+    @property
+    def worker_class(self) -> type:
+        """The worker class, loaded with ``util.load_class``; its ``setup()`` is called if present.
+
+        ``sync`` with ``threads`` > 1 loads the threaded worker. Raises
+        RuntimeError when the class cannot be loaded.
+        """
+        uri = self.settings["worker_class"].value
+        if _is_sync(uri) and self.threads > 1:
+            uri = THREAD_WORKER_CLASS
+        worker_class = util.load_class(uri)
+        if hasattr(worker_class, "setup"):
+            worker_class.setup()
+        return worker_class
+
+    @property
+    def address(self) -> list[Any]:
+        """Parsed ``bind`` addresses: ``(host, port)`` tuples, unix paths (str) or fds (int)."""
+        return self._memo(
+            "address", self.settings["bind"].value,
+            lambda binds: [util.parse_address(util.bytes_to_str(b)) for b in binds])
+
+    @property
+    def uid(self) -> int:
+        """User id for the workers."""
+        return self.settings["user"].value
+
+    @property
+    def gid(self) -> int:
+        """Group id for the workers."""
+        return self.settings["group"].value
+
+    @property
+    def proc_name(self) -> str:
+        """``proc_name`` when set, else ``default_proc_name``."""
+        name = self.settings["proc_name"].value
+        return name if name is not None else self.settings["default_proc_name"].value
+
+    @property
+    def logger_class(self) -> type:
+        """The logger class; the default becomes the statsd logger when ``statsd_host`` is set.
+
+        "simple" means the default. Calls the class's ``install()`` if present.
+        """
+        uri = self.settings["logger_class"].value
+        if uri == "simple":
+            uri = DEFAULT_LOGGER_CLASS
+        if uri == DEFAULT_LOGGER_CLASS and self.settings["statsd_host"].value is not None:
+            uri = STATSD_LOGGER_CLASS
+        logger_class = util.load_class(uri, default=DEFAULT_LOGGER_CLASS, section="gunicorn.loggers")
+        if hasattr(logger_class, "install"):
+            logger_class.install()
+        return logger_class
+
+    @property
+    def is_ssl(self) -> Any:
+        """Truthy when TLS is configured (``certfile`` or ``keyfile`` set)."""
+        return self.settings["certfile"].value or self.settings["keyfile"].value
+
+    @property
+    def ssl_options(self) -> dict[str, Any]:
+        """``{name: value}`` for every setting of the "SSL" section."""
+        names = self._memo("ssl_names", None, lambda _: [
+            n for n, s in self.settings.items() if s.section == "SSL"])
+        return {n: self.settings[n].value for n in names}
+
+    @property
+    def env(self) -> dict[str, str]:
+        """``raw_env`` as a dict. Raises RuntimeError for an entry without ``=``."""
+        return dict(self._memo("env", self.settings["raw_env"].value, _parse_env))
+
+    @property
+    def sendfile(self) -> bool:
+        """Whether sendfile() may be used: the setting when set, else ``$SENDFILE``, else True."""
+        value = self.settings["sendfile"].value
+        if value is not None:
+            return bool(value)
+        env = os.environ.get("SENDFILE")
+        if env is not None:
+            return env.lower() in ("y", "1", "yes", "true")
+        return True
+
+    @property
+    def reuse_port(self) -> bool:
+        """The ``reuse_port`` setting."""
+        return self.settings["reuse_port"].value
+
+    @property
+    def paste_global_conf(self) -> dict[str, str] | None:
+        """``raw_paste_global_conf`` as a dict, split on the first unescaped ``=``.
+
+        ``\\=`` is unescaped in keys and values. Raises RuntimeError for an
+        entry without ``=``.
+        """
+        raw = self.settings["raw_paste_global_conf"].value
+        if raw is None:
+            return None
+        return dict(self._memo("paste_global_conf", raw, _parse_paste_globals))
+
+    def forwarded_allow_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """``forwarded_allow_ips`` parsed as networks, ``*`` left out (cached until changed)."""
+        return self._memo("forwarded_allow_networks", self.settings["forwarded_allow_ips"].value,
+                          _networks)
+
+    def proxy_allow_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """``proxy_allow_ips`` parsed as networks, ``*`` left out (cached until changed)."""
+        return self._memo("proxy_allow_networks", self.settings["proxy_allow_ips"].value,
+                          _networks)
+
+
+def _networks(addrs: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(a) for a in addrs if a != "*"]
+
+
+def _parse_env(raw_env: list[str] | None) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for entry in raw_env or ():
+        text = util.bytes_to_str(entry)
+        key, sep, value = text.partition("=")
+        if not sep:
+            raise RuntimeError("environment setting %r invalid" % text)
+        env[key] = value
+    return env
+
+
+def _parse_paste_globals(raw: list[str]) -> dict[str, str]:
+    conf: dict[str, str] = {}
+    for entry in raw:
+        text = util.bytes_to_str(entry)
+        parts = _UNESCAPED_EQUALS.split(text, maxsplit=1)
+        if len(parts) != 2:
+            raise RuntimeError("environment setting %r invalid" % text)
+        conf[parts[0].replace("\\=", "=")] = parts[1].replace("\\=", "=")
+    return conf
+
+
+def _natural_name(setting_name: str) -> str:
+    return "".join(part.capitalize() for part in setting_name.split("_"))
+
+
+def _export_setting_classes() -> list[str]:
+    # Publish each setting class under its class name and, where different,
+    # under the CamelCase of its setting name (``threads`` -> ``Threads``).
+    names = []
+    namespace = globals()
+    for cls in KNOWN_SETTINGS:
+        for alias in (cls.__name__, _natural_name(cls.name or "")):
+            if alias and alias not in namespace:
+                namespace[alias] = cls
+                names.append(alias)
+    return names
+
+
+_SETTING_CLASS_NAMES = _export_setting_classes()
+
+__all__ = [
+    "ALPN_PROTOCOL_MAP",
+    "Config",
+    "KNOWN_SETTINGS",
+    "SECTIONS",
+    "Setting",
+    "SettingMeta",
+    "UnsupportedSetting",
+    "VALID_HTTP_PROTOCOLS",
+    "auto_int",
+    "get_default_config_file",
+    "make_settings",
+    "validate_asgi_lifespan",
+    "validate_asgi_loop",
+    "validate_bool",
+    "validate_callable",
+    "validate_chdir",
+    "validate_class",
+    "validate_dict",
+    "validate_file_exists",
+    "validate_group",
+    "validate_header_map_behaviour",
+    "validate_http2_cleartext",
+    "validate_http2_frame_size",
+    "validate_http_parser",
+    "validate_http_protocols",
+    "validate_list_of_existing_files",
+    "validate_list_string",
+    "validate_pos_int",
+    "validate_post_request",
+    "validate_protocol",
+    "validate_proxy_protocol",
+    "validate_reload_engine",
+    "validate_ssl_version",
+    "validate_statsd_address",
+    "validate_string",
+    "validate_string_to_addr_list",
+    "validate_string_to_list",
+    "validate_user",
+    *_SETTING_CLASS_NAMES,
+]

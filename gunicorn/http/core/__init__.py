@@ -1,0 +1,47 @@
+"""Sans-IO HTTP/1.1 request core: bytes in, parsed heads / body bytes out.
+
+No sockets, threads or event loops here; the blocking facades
+(``gunicorn.http.parser``) and the asyncio worker both drive these objects.
+
+Main entry points:
+
+* ``ParserSettings(cfg)``: limits and switches read once from a config.
+* ``HeadParser(settings, trusted).parse(buf)`` -> ``RequestHead`` or None.
+* ``ChunkedDecoder(settings)``: ``feed(data) -> bytes``, ``done``,
+  ``trailers``, ``unused``, ``eof()``.
+* ``parse_proxy_prefix(buf, mode, allowed, host)``: PROXY v1/v2.
+* ``decide_framing`` / ``should_close``: RFC 9112 sections 6 and 9.3.
+* ``RequestReader``: the whole connection as an event state machine.
+"""
+
+from .chunked import ChunkedDecoder
+from .connection import (
+    NEED_DATA,
+    Data,
+    EndOfMessage,
+    RequestReader,
+)
+from .framing import decide_framing, should_close
+from .head import HeadParser, RequestHead, parse_request_line, split_target
+from .policy import FieldPolicy, ip_allowed, peer_is_trusted
+from .proxy import parse_proxy_prefix
+from .settings import ParserSettings
+
+__all__ = [
+    "ChunkedDecoder",
+    "Data",
+    "EndOfMessage",
+    "FieldPolicy",
+    "HeadParser",
+    "NEED_DATA",
+    "ParserSettings",
+    "RequestHead",
+    "RequestReader",
+    "decide_framing",
+    "ip_allowed",
+    "parse_proxy_prefix",
+    "parse_request_line",
+    "peer_is_trusted",
+    "should_close",
+    "split_target",
+]

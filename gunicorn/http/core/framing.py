@@ -1,0 +1,77 @@
+"""Message body framing and connection persistence (RFC 9112 sections 6 and 9.3)."""
+
+from __future__ import annotations
+
+from ..errors import InvalidHeader, UnsupportedTransferCoding
+from .grammar import DIGITS_RE
+
+__all__ = ["decide_framing", "should_close", "COMPRESSION_CODINGS"]
+
+# Codings we pass through undecoded; they may only precede "chunked".
+COMPRESSION_CODINGS = frozenset({"gzip", "x-gzip", "deflate", "compress", "x-compress"})
+
+
+def decide_framing(
+    version: tuple[int, int],
+    content_length: str | None,
+    transfer_encoding: list[str] | None,
+) -> tuple[int | None, bool, bool]:
+    """Decide how the request body is delimited.
+
+    *content_length* is the single Content-Length value (duplicates were
+    already refused) or None; *transfer_encoding* the Transfer-Encoding field
+    values in wire order or None.  Returns ``(length, chunked, force_close)``:
+    ``length`` is the body size in bytes (0 when the request has no framing,
+    None when chunked).  Raises InvalidHeader (400) for CL+TE, chunked twice or
+    not last, chunked on HTTP/1.0, a Content-Length that is not plain digits;
+    UnsupportedTransferCoding (501) for codings we do not know.
+    """
+    if transfer_encoding is not None:
+        codings = []
+        for value in transfer_encoding:
+            for item in value.split(","):
+                coding = item.strip(" \t").lower()
+                if coding:
+                    codings.append((coding, value))
+        chunked = False
+        force_close = False
+        for coding, value in codings:
+            if chunked:
+                # nothing may follow chunked, not even a second chunked (RFC 9112 6.1)
+                raise InvalidHeader("TRANSFER-ENCODING")
+            if coding == "chunked":
+                chunked = True
+            elif coding in COMPRESSION_CODINGS:
+                force_close = True
+            elif coding != "identity":
+                raise UnsupportedTransferCoding(value)
+        if not chunked:
+            # a request whose final coding is not chunked has no reliable length (RFC 9112 6.3)
+            raise InvalidHeader("TRANSFER-ENCODING")
+        if version < (1, 1):
+            raise InvalidHeader("TRANSFER-ENCODING")
+        if content_length is not None:
+            raise InvalidHeader("CONTENT-LENGTH")
+        return None, True, force_close
+    if content_length is not None:
+        # Content-Length = 1*DIGIT: no sign, no list, no inner whitespace (RFC 9110 8.6)
+        if DIGITS_RE.fullmatch(content_length) is None:
+            raise InvalidHeader("CONTENT-LENGTH")
+        return int(content_length), False, False
+    return 0, False, False
+
+
+def should_close(must_close: bool, connection: str | None, version: tuple[int, int]) -> bool:
+    """Keep-alive decision (RFC 9112 section 9.3), gunicorn-compatible.
+
+    *connection* is the first Connection field value, lowercased and trimmed,
+    or None.  "close" closes, "keep-alive" keeps; otherwise HTTP/1.0 closes.
+    """
+    if must_close:
+        return True
+    if connection is not None:
+        if connection == "close":
+            return True
+        if connection == "keep-alive":
+            return False
+    return version <= (1, 0)

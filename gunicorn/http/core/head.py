@@ -1,0 +1,305 @@
+"""Request head parsing: request-line plus field section, from one buffer.
+
+Sans-IO: ``HeadParser.parse(buf)`` looks at a buffer holding the start of a
+request and either returns None (more bytes needed; limits and bare LF are
+checked on the partial data so that an attacker cannot make us wait) or a
+``RequestHead`` whose ``end`` is the offset of the first body byte.
+RFC 9112 sections 2.2, 3 and 5; RFC 9110 sections 5, 9 and 10.1.1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import (
+    ExpectationFailed,
+    InvalidHeader,
+    InvalidHTTPVersion,
+    InvalidRequestLine,
+    InvalidRequestMethod,
+    InvalidSchemeHeaders,
+    LimitRequestHeaders,
+    LimitRequestLine,
+)
+from .fields import apply_underscore_policy, parse_field_section
+from .framing import decide_framing
+from .grammar import (
+    ABSOLUTE_FORM_RE,
+    AUTHORITY_FORM_RE,
+    FAST_REQUEST_LINE_RE,
+    METHOD_BADCHAR_RE,
+    TARGET_RE,
+    TOKEN_RE,
+    UNDERSCORE_NAME_RE,
+    VERSION_RE,
+)
+from .settings import ParserSettings
+
+__all__ = ["RequestHead", "HeadParser", "parse_request_line", "split_target"]
+
+# Fields the head parser looks at while walking the section once.
+_SPECIAL = frozenset({
+    "CONTENT-LENGTH", "TRANSFER-ENCODING", "HOST", "CONTENT-TYPE", "EXPECT", "CONNECTION",
+})
+
+
+class RequestHead:
+    """A parsed request head.
+
+    Attributes: ``method``, ``uri`` (raw request-target), ``path``, ``query``,
+    ``fragment`` (str), ``version`` (tuple of ints), ``headers`` (list of
+    (UPPERCASE name, value)), ``scheme`` ("http"/"https"), ``content_length``
+    (int, or None when chunked), ``chunked`` (bool), ``expect_100`` (bool),
+    ``must_close`` (bool: the connection cannot be reused whatever the
+    headers say), ``connection`` (first Connection value, lowercased, or None),
+    ``end`` (offset just past the head in the parsed buffer).
+    """
+
+    __slots__ = (
+        "method", "uri", "path", "query", "fragment", "version", "headers", "scheme",
+        "content_length", "chunked", "expect_100", "must_close", "connection", "end",
+    )
+
+    def __repr__(self) -> str:
+        return "<RequestHead %s %s HTTP/%d.%d>" % (
+            self.method, self.uri, self.version[0], self.version[1])
+
+
+def split_target(target: str) -> tuple[str, str, str]:
+    """Split a request-target into (path, query, fragment).
+
+    Origin-form (and so a leading ``//``) is split without urllib; other forms
+    go through ``urllib.parse.urlsplit``.  Raises ValueError on a bad URI.
+    """
+    if target[:1] == "/":
+        rest, _, fragment = target.partition("#")
+        path, _, query = rest.partition("?")
+        return path, query, fragment
+    parts = urlsplit(target)
+    return parts.path or "", parts.query or "", parts.fragment or ""
+
+
+def parse_request_line(line: str, s: ParserSettings) -> tuple[str, str, tuple[int, int]]:
+    """Validate a request-line (without CRLF) and return (method, target, version).
+
+    Raises InvalidRequestLine, InvalidRequestMethod or InvalidHTTPVersion
+    (RFC 9112 section 3; method rules of gunicorn on top of RFC 9110 9.1).
+    """
+    m = FAST_REQUEST_LINE_RE.fullmatch(line)
+    if m is not None and m.group(1) != "CONNECT":
+        return m.group(1), m.group(2), (1, int(m.group(3)))
+    if "\r" in line or "\n" in line:
+        raise InvalidRequestLine(line)
+    bits = line.split(" ", 2)
+    if len(bits) != 3:
+        raise InvalidRequestLine(line)
+    method, target, version = bits
+    if not s.permit_unconventional_http_method:
+        if METHOD_BADCHAR_RE.search(method) is not None or not 3 <= len(method) <= 20:
+            raise InvalidRequestMethod(method)
+    if TOKEN_RE.fullmatch(method) is None:
+        raise InvalidRequestMethod(method)
+    if s.casefold_http_method:
+        method = method.upper()
+    _check_target(method, target, line)
+    vm = VERSION_RE.fullmatch(version)
+    if vm is None:
+        raise InvalidHTTPVersion(version)
+    ver = (int(vm.group(1)), int(vm.group(2)))
+    if not (1, 0) <= ver < (2, 0) and not s.permit_unconventional_http_version:
+        raise InvalidHTTPVersion(ver)
+    return method, target, ver
+
+
+def _check_target(method: str, target: str, line: str) -> None:
+    """request-target forms (RFC 9112 section 3.2)."""
+    if TARGET_RE.fullmatch(target) is None:
+        # empty, or control / non-ASCII octets
+        raise InvalidRequestLine(line)
+    if method == "CONNECT":
+        if AUTHORITY_FORM_RE.fullmatch(target) is None:
+            raise InvalidRequestLine(line)
+        return
+    first = target[0]
+    if first == "/":
+        return
+    if target == "*":
+        if method != "OPTIONS":
+            raise InvalidRequestLine(line)
+        return
+    if ABSOLUTE_FORM_RE.fullmatch(target) is None:
+        raise InvalidRequestLine(line)
+    if AUTHORITY_FORM_RE.fullmatch(target) is not None and "/" not in target:
+        # authority-form is only for CONNECT
+        raise InvalidRequestLine(line)
+
+
+class HeadParser:
+    """Parse request heads for one connection.
+
+    *settings* are the connection's ParserSettings; *trusted* says whether
+    the peer is in ``forwarded_allow_ips`` (secure-scheme and forwarder
+    headers are honoured only then).  ``parse`` may be called repeatedly on
+    a growing buffer; call ``reset()`` after a head was returned.
+    """
+
+    __slots__ = ("settings", "trusted", "_scan", "_interesting", "_secure", "_line_at", "_line")
+
+    def __init__(self, settings: ParserSettings, trusted: bool) -> None:
+        self.settings = settings
+        self.trusted = trusted
+        self._scan = 0
+        self._line_at = -1
+        self._line: Any = None
+        self._secure = settings.policy.secure_scheme_headers if trusted else {}
+        self._interesting = _SPECIAL | frozenset(self._secure)
+
+    def reset(self) -> None:
+        """Forget incremental scan state (start of a new head)."""
+        self._scan = 0
+        self._line_at = -1
+
+    def parse(self, buf: bytes | bytearray, start: int = 0) -> RequestHead | None:
+        """Parse the head at ``buf[start:]``; None when it is not complete yet.
+
+        Raises the request-line / field errors of gunicorn.http.errors,
+        LimitRequestLine (414) and LimitRequestHeaders (431) as soon as the
+        partial data proves them.
+        """
+        s = self.settings
+        if buf[start:start + 2] == b"\r\n":
+            # one empty line before the request-line is tolerated (RFC 9112 2.2)
+            start += 2
+        limit = s.limit_request_line
+        le = buf.find(b"\r\n", start)
+        if le < 0:
+            lf = buf.find(b"\n", start)
+            if lf >= 0:
+                self._bad_request_line(buf, start, lf)
+            if limit and len(buf) - start > limit + 1:
+                raise LimitRequestLine(len(buf) - start, limit)
+            return None
+        if limit and le - start > limit:
+            raise LimitRequestLine(le - start, limit)
+        if self._line_at != le:
+            # validate the request-line as soon as it is complete
+            lf = buf.find(b"\n", start, le)
+            if lf >= 0:
+                self._bad_request_line(buf, start, lf)
+            self._line = parse_request_line(buf[start:le].decode("latin-1"), s)
+            self._line_at = le
+        line_parts = self._line
+        he = buf.find(b"\r\n\r\n", le)
+        if he < 0:
+            self._check_partial_fields(buf, start, le)
+            return None
+        if he - le + 2 > s.max_buffer_headers:
+            raise LimitRequestHeaders("max buffer headers")
+        method, target, version = line_parts
+        block = buf[le + 2:he + 2].decode("latin-1")
+        headers = parse_field_section(block, s)
+        if UNDERSCORE_NAME_RE.search(block) is not None:
+            headers = apply_underscore_policy(headers, s, self.trusted)
+        head = self._inspect(headers, version)
+        head.method = method
+        head.uri = target
+        try:
+            head.path, head.query, head.fragment = split_target(target)
+        except ValueError:
+            raise InvalidRequestLine(bytes(buf[start:le]).decode("latin-1"))
+        if method == "CONNECT":
+            # the connection becomes a tunnel or ends; never reuse it
+            head.must_close = True
+        head.end = he + 4
+        self._scan = 0
+        self._line_at = -1
+        return head
+
+    def _bad_request_line(self, buf: Any, start: int, lf: int) -> None:
+        limit = self.settings.limit_request_line
+        if limit and lf - start > limit:
+            raise LimitRequestLine(lf - start, limit)
+        raise InvalidRequestLine(bytes(buf[start:lf + 1]).decode("latin-1"))
+
+    def _check_partial_fields(self, buf: Any, start: int, le: int) -> None:
+        s = self.settings
+        fs = le + 2
+        n = len(buf)
+        if n - fs > s.max_buffer_headers:
+            raise LimitRequestHeaders("max buffer headers")
+        # bare LF among the new bytes: answer now rather than wait for CRLFCRLF
+        scan = max(self._scan, fs)
+        if buf.count(b"\n", scan) != buf.count(b"\r\n", scan - 1):
+            lf = buf.find(b"\n", scan)
+            while lf >= 0 and buf[lf - 1] == 13:
+                lf = buf.find(b"\n", lf + 1)
+            line_start = buf.rfind(b"\r\n", fs, lf) + 2 if lf >= 0 else fs
+            raise InvalidHeader(bytes(buf[max(line_start, fs):lf]).decode("latin-1"))
+        self._scan = n
+        size = s.limit_request_field_size
+        if size:
+            last = buf.rfind(b"\r\n", fs)
+            tail = n - (last + 2 if last >= 0 else fs)
+            if tail >= size:
+                # the current field line (plus its CRLF) is already over the limit
+                raise LimitRequestHeaders("limit request headers fields size")
+
+    def _inspect(self, headers: list[tuple[str, str]], version: tuple[int, int]) -> RequestHead:
+        """One walk over the fields: framing fields, Host, Expect, Connection, scheme."""
+        head = RequestHead()
+        head.headers = headers
+        head.version = version
+        content_length = None
+        transfer_encoding = None
+        expect_100 = False
+        connection = None
+        scheme = self.settings.policy.default_scheme
+        scheme_from = None
+        interesting = self._interesting
+        seen_host = seen_type = False
+        for name, value in headers:
+            if name not in interesting:
+                continue
+            if name == "CONTENT-LENGTH":
+                if content_length is not None:
+                    raise InvalidHeader("CONTENT-LENGTH")
+                content_length = value
+            elif name == "TRANSFER-ENCODING":
+                if transfer_encoding is None:
+                    transfer_encoding = [value]
+                else:
+                    transfer_encoding.append(value)
+            elif name == "HOST":
+                if seen_host:
+                    raise InvalidHeader("HOST")
+                seen_host = True
+            elif name == "CONTENT-TYPE":
+                if seen_type:
+                    raise InvalidHeader("CONTENT-TYPE")
+                seen_type = True
+            elif name == "EXPECT":
+                # the Expect value is case-insensitive (RFC 9110 10.1.1)
+                if value.lower() == "100-continue":
+                    # a 1.0 client cannot understand 100 Continue: ignore it
+                    if version >= (1, 1):
+                        expect_100 = True
+                else:
+                    raise ExpectationFailed(value)
+            elif name == "CONNECTION":
+                if connection is None:
+                    connection = value.lower().strip(" \t")
+            if name in self._secure:
+                new = "https" if value == self._secure[name] else "http"
+                if scheme_from is not None and new != scheme:
+                    raise InvalidSchemeHeaders()
+                scheme = new
+                scheme_from = name
+        length, chunked, force_close = decide_framing(version, content_length, transfer_encoding)
+        head.content_length = length
+        head.chunked = chunked
+        head.must_close = force_close
+        head.expect_100 = expect_100
+        head.connection = connection
+        head.scheme = scheme
+        return head

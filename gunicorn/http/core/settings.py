@@ -1,0 +1,83 @@
+"""Parser settings derived once from a gunicorn configuration object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .policy import FieldPolicy
+
+__all__ = [
+    "ParserSettings",
+    "MAX_REQUEST_LINE",
+    "MAX_HEADERS",
+    "DEFAULT_MAX_HEADERFIELD_SIZE",
+]
+
+MAX_REQUEST_LINE = 8190
+MAX_HEADERS = 32768
+DEFAULT_MAX_HEADERFIELD_SIZE = 8190
+
+_PROXY_MODES = {True: "auto", False: "off", None: "off", "true": "auto", "1": "auto",
+                "false": "off", "0": "off", "none": "off"}
+
+
+def normalize_proxy_mode(value: Any) -> str:
+    """Map a ``proxy_protocol`` setting value to "off", "v1", "v2" or "auto"."""
+    if isinstance(value, str):
+        low = value.strip().lower()
+        return _PROXY_MODES.get(low, low)
+    return _PROXY_MODES.get(value, "auto" if value else "off")
+
+
+class ParserSettings:
+    """HTTP/1.1 request limits and switches, read from *cfg* with attribute access.
+
+    Limits follow gunicorn: ``limit_request_line`` 0 means unlimited, <0 or
+    >= 8190 is clamped to 8190; ``limit_request_fields`` <=0 or > 32768 becomes
+    32768; ``limit_request_field_size`` 0 means unlimited and <0 becomes 8190.
+    ``max_buffer_headers`` bounds a whole field section in bytes.
+    """
+
+    __slots__ = (
+        "limit_request_line",
+        "limit_request_fields",
+        "limit_request_field_size",
+        "max_buffer_headers",
+        "max_chunk_line",
+        "permit_unconventional_http_method",
+        "permit_unconventional_http_version",
+        "casefold_http_method",
+        "strip_header_spaces",
+        "permit_obsolete_folding",
+        "proxy_protocol",
+        "policy",
+    )
+
+    def __init__(self, cfg: Any) -> None:
+        line = int(cfg.limit_request_line)
+        if line < 0 or line >= MAX_REQUEST_LINE:
+            line = MAX_REQUEST_LINE
+        self.limit_request_line: int = line
+
+        fields = int(cfg.limit_request_fields)
+        if fields <= 0 or fields > MAX_HEADERS:
+            fields = MAX_HEADERS
+        self.limit_request_fields: int = fields
+
+        size = int(cfg.limit_request_field_size)
+        if size < 0:
+            size = DEFAULT_MAX_HEADERFIELD_SIZE
+        self.limit_request_field_size: int = size
+        self.max_buffer_headers: int = fields * ((size or DEFAULT_MAX_HEADERFIELD_SIZE) + 2) + 4
+        # chunk-size lines (with extensions) are bounded like a field line
+        self.max_chunk_line: int = size or DEFAULT_MAX_HEADERFIELD_SIZE
+
+        self.permit_unconventional_http_method = bool(
+            getattr(cfg, "permit_unconventional_http_method", False))
+        self.permit_unconventional_http_version = bool(
+            getattr(cfg, "permit_unconventional_http_version", False))
+        self.casefold_http_method = bool(getattr(cfg, "casefold_http_method", False))
+        self.strip_header_spaces = bool(getattr(cfg, "strip_header_spaces", False))
+        self.permit_obsolete_folding = bool(getattr(cfg, "permit_obsolete_folding", False))
+        self.proxy_protocol: str = normalize_proxy_mode(getattr(cfg, "proxy_protocol", "off"))
+        self.policy = FieldPolicy(cfg)

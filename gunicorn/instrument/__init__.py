@@ -1,0 +1,1 @@
+"""Metrics back ends for the logger (``gunicorn.instrument.statsd.Statsd``)."""

@@ -1,0 +1,238 @@
+"""A logger that also sends metrics to a statsd (or DogStatsD) server.
+
+Metric lines follow the statsd text protocol: ``<prefix><name>:<value>|<type>``
+with type ``g`` (gauge), ``c`` (counter, with ``|@<sampling rate>``), ``ms``
+(timer) or ``h`` (histogram), plus ``|#<tags>`` when ``dogstatsd_tags`` is set
+(DogStatsD datagram format). One metric per datagram.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import socket
+from collections.abc import Mapping
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+__all__ = [
+    "COUNTER_TYPE",
+    "GAUGE_TYPE",
+    "HISTOGRAM_TYPE",
+    "METRIC_VAR",
+    "MTYPE_VAR",
+    "TIMER_TYPE",
+    "VALUE_VAR",
+    "Statsd",
+]
+
+# Keys of the ``extra`` dict that turn a log call into a metric.
+METRIC_VAR = "metric"
+VALUE_VAR = "value"
+MTYPE_VAR = "mtype"
+
+GAUGE_TYPE = "gauge"
+COUNTER_TYPE = "counter"
+HISTOGRAM_TYPE = "histogram"
+TIMER_TYPE = "timer"
+
+
+def _normalize_prefix(prefix: str | None) -> str:
+    """``"app"`` and ``"app..."`` both give ``"app."``; empty stays empty."""
+    stem = (prefix or "").rstrip(".")
+    return stem + "." if stem else ""
+
+
+def _open_socket(address: Any) -> socket.socket:
+    """A datagram socket connected to ``address``.
+
+    Args:
+        address: a unix socket path (str) or ``(host, port)``; the host may be
+            a name, an IPv4 or an IPv6 address.
+
+    Raises:
+        OSError: name resolution or connect failed.
+    """
+    if isinstance(address, (str, bytes)):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        target: Any = address
+    else:
+        host, port = address
+        infos = socket.getaddrinfo(host, int(port), 0, socket.SOCK_DGRAM)
+        family, socktype, proto, _, target = infos[0]
+        sock = socket.socket(family, socktype, proto)
+    try:
+        sock.connect(target)
+        # A metric must never block a worker.
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class Statsd(Logger):
+    """``Logger`` plus statsd metrics (selected when ``statsd_host`` is set).
+
+    Args:
+        cfg: as for ``Logger``, plus ``statsd_host`` (``(host, port)`` or a
+            unix socket path, as ``validate_statsd_address`` returns),
+            ``statsd_prefix`` and ``dogstatsd_tags``.
+
+    Metrics sent by this class: ``gunicorn.requests`` and
+    ``gunicorn.request.status.<code>`` (counters), ``gunicorn.request.duration``
+    (timer, milliseconds), ``gunicorn.log.critical|error|warning|exception``
+    (counters). Any log call whose ``extra`` has ``metric``, ``value`` and
+    ``mtype`` (gauge, counter, histogram or timer) sends that metric too,
+    which is how the arbiter reports ``gunicorn.workers``. Sending never
+    raises: failures are logged once on the error log until a send succeeds.
+    """
+
+    def __init__(self, cfg: Any) -> None:
+        self.sock: socket.socket | None = None
+        self.prefix = ""
+        self.dogstatsd_tags = ""
+        self._tags_suffix = b""
+        self._send_failing = False
+        Logger.__init__(self, cfg)
+
+    def setup(self, cfg: Any) -> None:
+        """Set up logging as ``Logger.setup`` and (re)connect the statsd socket."""
+        Logger.setup(self, cfg)
+        self.prefix = _normalize_prefix(getattr(cfg, "statsd_prefix", ""))
+        self.dogstatsd_tags = getattr(cfg, "dogstatsd_tags", "") or ""
+        self._tags_suffix = (b"|#" + self.dogstatsd_tags.encode("ascii", "replace")
+                             if self.dogstatsd_tags else b"")
+        old, self.sock = self.sock, None
+        if old is not None:
+            old.close()
+        address = getattr(cfg, "statsd_host", None)
+        if address is None:
+            return
+        try:
+            self.sock = _open_socket(address)
+        except OSError as exc:
+            Logger.warning(self, "Cannot open statsd socket to %s: %s", address, exc)
+
+    # -- log methods that count themselves -------------------------------
+
+    def critical(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        """Log at CRITICAL and count ``gunicorn.log.critical``."""
+        self._metric_from_extra(kwargs)
+        Logger.critical(self, msg, *args, **kwargs)
+        self.increment("gunicorn.log.critical", 1)
+
+    def error(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        """Log at ERROR and count ``gunicorn.log.error``."""
+        self._metric_from_extra(kwargs)
+        Logger.error(self, msg, *args, **kwargs)
+        self.increment("gunicorn.log.error", 1)
+
+    def warning(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        """Log at WARNING and count ``gunicorn.log.warning``."""
+        self._metric_from_extra(kwargs)
+        Logger.warning(self, msg, *args, **kwargs)
+        self.increment("gunicorn.log.warning", 1)
+
+    def exception(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        """Log with a traceback and count ``gunicorn.log.exception``."""
+        self._metric_from_extra(kwargs)
+        Logger.exception(self, msg, *args, **kwargs)
+        self.increment("gunicorn.log.exception", 1)
+
+    def info(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        """Log at INFO (through ``log`` so ``extra`` metrics are sent)."""
+        self.log(logging.INFO, msg, *args, **kwargs)
+
+    def debug(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        """Log at DEBUG (through ``log`` so ``extra`` metrics are sent)."""
+        self.log(logging.DEBUG, msg, *args, **kwargs)
+
+    def log(self, lvl: int | str, msg: object, *args: Any, **kwargs: Any) -> None:
+        """Send the metric described by ``extra`` (if any), then log ``msg`` if non-empty."""
+        try:
+            self._metric_from_extra(kwargs)
+            if msg:
+                Logger.log(self, lvl, msg, *args, **kwargs)
+        except Exception:
+            Logger.warning(self, "Failed to log to statsd", exc_info=True)
+
+    def _metric_from_extra(self, kwargs: Mapping[str, Any]) -> None:
+        extra = kwargs.get("extra")
+        if not extra:
+            return
+        metric = extra.get(METRIC_VAR)
+        value = extra.get(VALUE_VAR)
+        mtype = extra.get(MTYPE_VAR)
+        # 0 is a real reading (26.1.0 fix): only a missing value is skipped.
+        if not metric or value is None or not mtype:
+            return
+        if mtype == GAUGE_TYPE:
+            self.gauge(metric, value)
+        elif mtype == COUNTER_TYPE:
+            self.increment(metric, value)
+        elif mtype == HISTOGRAM_TYPE:
+            self.histogram(metric, value)
+        elif mtype == TIMER_TYPE:
+            self.timer(metric, value)
+
+    # -- access ------------------------------------------------------------
+
+    def access(self, resp: Any, req: Any, environ: Mapping[str, Any],
+               request_time: datetime.timedelta) -> None:
+        """Write the access line (see ``Logger.access``) and send request metrics."""
+        Logger.access(self, resp, req, environ, request_time)
+        if self.sock is None:
+            return
+        duration_ms = ((request_time.days * 86400 + request_time.seconds) * 1000
+                       + request_time.microseconds / 1000.0)
+        self.timer("gunicorn.request.duration", duration_ms)
+        self.increment("gunicorn.requests", 1)
+        status = resp.status
+        if isinstance(status, bytes):
+            status = status.decode("latin-1")
+        if isinstance(status, str):
+            status = status.split(None, 1)[0] if status else ""
+        try:
+            code = int(status)
+        except (TypeError, ValueError):
+            return
+        self.increment("gunicorn.request.status.%d" % code, 1)
+
+    # -- metric primitives -------------------------------------------------
+
+    def gauge(self, name: str, value: float) -> None:
+        """Send gauge ``name`` = ``value``."""
+        self._sock_send("%s%s:%s|g" % (self.prefix, name, value))
+
+    def increment(self, name: str, value: float, sampling_rate: float = 1.0) -> None:
+        """Add ``value`` to counter ``name``; ``sampling_rate`` in (0, 1] is sent as ``|@rate``."""
+        self._sock_send("%s%s:%s|c|@%s" % (self.prefix, name, value, sampling_rate))
+
+    def decrement(self, name: str, value: float, sampling_rate: float = 1.0) -> None:
+        """Subtract ``value`` from counter ``name``."""
+        self._sock_send("%s%s:-%s|c|@%s" % (self.prefix, name, value, sampling_rate))
+
+    def timer(self, name: str, value: float) -> None:
+        """Record a duration of ``value`` milliseconds for ``name``."""
+        self._sock_send("%s%s:%s|ms" % (self.prefix, name, value))
+
+    def histogram(self, name: str, value: float) -> None:
+        """Record ``value`` in histogram ``name``."""
+        self._sock_send("%s%s:%s|h" % (self.prefix, name, value))
+
+    def _sock_send(self, msg: str | bytes) -> None:
+        sock = self.sock
+        if sock is None:
+            return
+        try:
+            data = msg.encode("ascii", "replace") if isinstance(msg, str) else msg
+            sock.send(data + self._tags_suffix)
+        except Exception:
+            # Report the first failure only; statsd being down is not fatal.
+            if not self._send_failing:
+                self._send_failing = True
+                Logger.warning(self, "Error sending message to statsd", exc_info=True)
+            return
+        self._send_failing = False

@@ -1,0 +1,104 @@
+"""Settings of the "HTTP/2" section (RFC 9113)."""
+
+from __future__ import annotations
+
+from gunicorn.settings.base import define
+from gunicorn.settings.validators import (
+    validate_http2_cleartext,
+    validate_http2_frame_size,
+    validate_http_protocols,
+    validate_pos_int,
+)
+
+SECTION = "HTTP/2"
+
+HTTPProtocols = define(
+    "HTTPProtocols",
+    name="http_protocols",
+    section=SECTION,
+    cli=["--http-protocols"],
+    meta="STRING",
+    validator=validate_http_protocols,
+    default="h1",
+    desc="""
+    HTTP versions to offer, in order of preference, as a comma list of ``h1``, ``h2``, ``h3``.
+
+    ``h2`` over TLS is negotiated with ALPN and needs the ``h2`` package and a
+    worker that supports it (gthread, gevent, asgi). ``h3`` is accepted and
+    ignored.
+    """,
+)
+
+HTTP2MaxConcurrentStreams = define(
+    "HTTP2MaxConcurrentStreams",
+    name="http2_max_concurrent_streams",
+    section=SECTION,
+    cli=["--http2-max-concurrent-streams"],
+    meta="INT",
+    type=int,
+    validator=validate_pos_int,
+    default=100,
+    desc="""
+    Most streams a client may have open on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS).
+    """,
+)
+
+HTTP2InitialWindowSize = define(
+    "HTTP2InitialWindowSize",
+    name="http2_initial_window_size",
+    section=SECTION,
+    cli=["--http2-initial-window-size"],
+    meta="INT",
+    type=int,
+    validator=validate_pos_int,
+    default=65535,
+    desc="""
+    Initial flow-control window per stream in bytes (SETTINGS_INITIAL_WINDOW_SIZE).
+    """,
+)
+
+HTTP2MaxFrameSize = define(
+    "HTTP2MaxFrameSize",
+    name="http2_max_frame_size",
+    section=SECTION,
+    cli=["--http2-max-frame-size"],
+    meta="INT",
+    type=int,
+    validator=validate_http2_frame_size,
+    default=16384,
+    desc="""
+    Largest frame payload in bytes the server accepts (SETTINGS_MAX_FRAME_SIZE).
+
+    Must be between 16384 and 16777215.
+    """,
+)
+
+HTTP2MaxHeaderListSize = define(
+    "HTTP2MaxHeaderListSize",
+    name="http2_max_header_list_size",
+    section=SECTION,
+    cli=["--http2-max-header-list-size"],
+    meta="INT",
+    type=int,
+    validator=validate_pos_int,
+    default=65536,
+    desc="""
+    Largest header list in bytes the server accepts (SETTINGS_MAX_HEADER_LIST_SIZE).
+    """,
+)
+
+HTTP2Cleartext = define(
+    "HTTP2Cleartext",
+    name="http2_cleartext",
+    section=SECTION,
+    cli=["--http2-cleartext"],
+    meta="MODE",
+    validator=validate_http2_cleartext,
+    default="off",
+    desc="""
+    HTTP/2 without TLS (h2c): ``off``, ``prior-knowledge``, ``upgrade`` or ``both``.
+
+    Only peers in ``forwarded_allow_ips`` may use it; other traffic from such
+    a peer that is not valid HTTP/2 gets 400.
+    """,
+)

@@ -1,0 +1,330 @@
+"""``Worker``: the base class every worker type (and third-party workers) builds on.
+
+It owns signal handling, the heartbeat, ``max_requests`` with jitter,
+parent-death detection, the code reloader, application loading and the
+error response sent for a bad request.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import ssl
+import sys
+import threading
+import time
+import traceback
+from datetime import datetime
+from random import randint
+from typing import Any
+
+from gunicorn import util
+from gunicorn.errors import AppImportError  # noqa: F401  (re-exported for subclasses)
+from gunicorn.reloader import reloader_engines
+from gunicorn.workers.workertmp import WorkerTmp
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _set_parent_death_signal(sig: int) -> None:
+    """Ask Linux to send ``sig`` to this process when its parent dies (prctl(2)).
+
+    Best effort: a no-op elsewhere or when libc cannot be loaded.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _close_fd(fd: int) -> None:
+    """Close a raw file descriptor, ignoring EBADF and friends."""
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+
+
+def _thread_stacks(current_frame: Any = None) -> str:
+    """Every Python thread's current stack, formatted for the error log.
+
+    ``current_frame`` (the frame a signal interrupted) replaces the calling
+    thread's own stack, so the dump does not show the signal handler.
+    """
+    names = {t.ident: t.name for t in threading.enumerate()}
+    me = threading.get_ident()
+    parts = []
+    for ident, frame in sys._current_frames().items():
+        if ident == me and current_frame is not None:
+            frame = current_frame
+        parts.append("Thread %s (%s):\n%s" % (
+            names.get(ident, "?"), ident, "".join(traceback.format_stack(frame))))
+    return "\n".join(parts)
+
+
+class Worker:
+    """Base worker. Subclasses implement ``run()``.
+
+    Constructed in the master before fork with
+    ``Worker(age, ppid, sockets, app, timeout, cfg, log)``:
+
+    Args:
+        age: spawn counter (higher is younger).
+        ppid: pid of the master.
+        sockets: listener objects (``gunicorn.sock.BaseSocket``).
+        app: the application object (``BaseApplication``); ``app.wsgi()`` loads the callable.
+        timeout: heartbeat interval in seconds (the arbiter passes ``cfg.timeout / 2``).
+        cfg: the Config.
+        log: the Logger.
+    """
+
+    SIGNALS = [getattr(signal, "SIG%s" % x) for x in
+               "ABRT HUP QUIT INT TERM USR1 USR2 WINCH CHLD".split()]
+
+    PIPE: list[int] = []
+
+    def __init__(self, age: int, ppid: int, sockets: list[Any], app: Any, timeout: float,
+                 cfg: Any, log: Any) -> None:
+        self.age = age
+        self.pid: Any = "[booting]"
+        self.ppid = ppid
+        self.sockets = sockets
+        self.app = app
+        self.timeout = timeout
+        self.cfg = cfg
+        self.booted = False
+        self.aborted = False
+        self.reloader: Any = None
+        self.nr = 0
+        if cfg.max_requests > 0:
+            self.max_requests = cfg.max_requests + randint(0, max(cfg.max_requests_jitter, 0))
+        else:
+            self.max_requests = sys.maxsize
+        self.alive = True
+        self.log = log
+        self.tmp = WorkerTmp(cfg)
+        self.wsgi: Any = None
+        self.wait_fds: list[Any] = []
+
+    def __str__(self) -> str:
+        return "<Worker %s>" % self.pid
+
+    def notify(self) -> None:
+        """Heartbeat: tell the arbiter we are alive. Call at least every ``self.timeout`` s."""
+        self.tmp.notify()
+
+    def run(self) -> None:
+        """The main loop; exits when ``self.alive`` turns False. Subclasses implement it."""
+        raise NotImplementedError()
+
+    def init_process(self) -> None:
+        """Set up the forked worker, load the app and call ``run()``.
+
+        Order: environment (raw_env), user/group, random seed, self-pipe,
+        close-on-exec, signals, reloader, ``load_wsgi()``, post_worker_init
+        hook, ``booted = True``, ``run()``.
+        """
+        if self.cfg.env:
+            for k, v in self.cfg.env.items():
+                os.environ[k] = v
+
+        util.set_owner_process(self.cfg.uid, self.cfg.gid, initgroups=self.cfg.initgroups)
+        # after any uid change: changing credentials clears the parent-death signal
+        _set_parent_death_signal(signal.SIGTERM)
+        if self.ppid != os.getppid():
+            self.alive = False
+
+        util.seed()
+
+        if self.PIPE:
+            for fd in self.PIPE:
+                _close_fd(fd)
+        self.PIPE = list(os.pipe())
+        for fd in self.PIPE:
+            util.set_non_blocking(fd)
+            util.close_on_exec(fd)
+
+        for s in self.sockets:
+            util.close_on_exec(s)
+        util.close_on_exec(self.tmp.fileno())
+
+        self.wait_fds = self.sockets + [self.PIPE[0]]
+
+        self.log.close_on_exec()
+
+        self.init_signals()
+
+        if self.cfg.reload:
+            def changed(fname: str) -> None:
+                self.log.info("Worker reloading: %s modified", fname)
+                self.alive = False
+                try:
+                    os.write(self.PIPE[1], b"1")
+                except OSError:
+                    pass
+                self.cfg.worker_int(self)
+                time.sleep(0.1)
+                sys.exit(0)
+
+            reloader_cls = reloader_engines[self.cfg.reload_engine]
+            self.reloader = reloader_cls(extra_files=self.cfg.reload_extra_files,
+                                         callback=changed)
+
+        self.load_wsgi()
+        if self.reloader:
+            self.reloader.start()
+
+        self.cfg.post_worker_init(self)
+
+        self.booted = True
+        self.run()
+
+    def load_wsgi(self) -> None:
+        """Set ``self.wsgi`` to ``self.app.wsgi()``.
+
+        With ``--reload``, a SyntaxError in the application is logged, the
+        bad file is added to the reloader, and a 500 text/plain application
+        showing the traceback is served until the file is fixed.
+        """
+        try:
+            self.wsgi = self.app.wsgi()
+        except SyntaxError as e:
+            if not self.cfg.reload:
+                raise
+            self.log.exception(e)
+            if self.reloader is not None and e.filename:
+                self.reloader.add_extra_file(e.filename)
+            with io.StringIO() as tb_string:
+                traceback.print_tb(e.__traceback__, file=tb_string)
+                tb_string.write("".join(traceback.format_exception_only(type(e), e)))
+                self.wsgi = util.make_fail_app(tb_string.getvalue())
+
+    def init_signals(self) -> None:
+        """Reset SIGNALS to default, then install the worker handlers.
+
+        QUIT/INT: quick exit, TERM: graceful, USR1: reopen logs, WINCH: ignored,
+        ABRT: abort after dumping thread stacks. Signals write to ``PIPE[1]``
+        (``signal.set_wakeup_fd``) to wake a sleeping loop.
+        """
+        for s in self.SIGNALS:
+            signal.signal(s, signal.SIG_DFL)
+        signal.signal(signal.SIGQUIT, self.handle_quit)
+        signal.signal(signal.SIGTERM, self.handle_exit)
+        signal.signal(signal.SIGINT, self.handle_quit)
+        signal.signal(signal.SIGWINCH, self.handle_winch)
+        signal.signal(signal.SIGUSR1, self.handle_usr1)
+        signal.signal(signal.SIGABRT, self.handle_abort)
+
+        # let a blocking call in the app complete instead of failing with EINTR
+        signal.siginterrupt(signal.SIGTERM, False)
+        signal.siginterrupt(signal.SIGUSR1, False)
+
+        if hasattr(signal, "set_wakeup_fd"):
+            signal.set_wakeup_fd(self.PIPE[1])
+
+    def handle_usr1(self, sig: int, frame: Any) -> None:
+        """SIGUSR1: reopen log files."""
+        self.log.reopen_files()
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        """SIGTERM: stop after the current work (graceful)."""
+        self.alive = False
+
+    def handle_quit(self, sig: int, frame: Any) -> None:
+        """SIGQUIT/SIGINT: run the worker_int hook and exit at once."""
+        self.alive = False
+        self.cfg.worker_int(self)
+        time.sleep(0.1)
+        sys.exit(0)
+
+    def handle_abort(self, sig: int, frame: Any) -> None:
+        """SIGABRT (sent by the arbiter on timeout): log every thread's stack,
+        run the worker_abort hook and exit 1."""
+        self.alive = False
+        try:
+            self.log.error("Worker (pid:%s) aborted; thread stacks:\n%s",
+                           os.getpid(), _thread_stacks(frame))
+        except Exception:
+            pass
+        self.cfg.worker_abort(self)
+        sys.exit(1)
+
+    def handle_winch(self, sig: int, fname: Any) -> None:
+        """SIGWINCH: ignored by workers."""
+        self.log.debug("worker: SIGWINCH ignored.")
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        """Answer a failed request with an HTML error page and log it.
+
+        The status comes from the exception: gunicorn parse errors carry
+        ``status_code`` and ``reason`` (reference 4.3); a non-EOF
+        ``ssl.SSLError`` gives 403; anything else is a 500 whose traceback is
+        logged and never sent. Client errors log ``Invalid request from
+        ip=<ip>: <exc>`` at warning. An access-log line is written when a
+        request object exists.
+        """
+        request_start = datetime.now()
+        addr = addr or ("", -1)
+        status_code = getattr(type(exc), "status_code", None)
+        if isinstance(status_code, int) and type(exc).__module__.startswith("gunicorn."):
+            reason = getattr(exc, "reason", None) or _REASONS.get(status_code, "Bad Request")
+            mesg = str(exc)
+            if req is None:
+                req = getattr(exc, "req", None)
+            if status_code >= 500:
+                self.log.exception("Error handling request %s", getattr(req, "uri", ""))
+            else:
+                self.log.warning("Invalid request from ip=%s: %s", _peer_ip(addr), exc)
+        elif isinstance(exc, ssl.SSLError):
+            status_code, reason = 403, "Forbidden"
+            mesg = "'%s'" % str(exc)
+            self.log.warning("Invalid request from ip=%s: %s", _peer_ip(addr), exc)
+        else:
+            if hasattr(req, "uri"):
+                self.log.exception("Error handling request %s", req.uri)
+            else:
+                self.log.exception("Error handling request (no URI read)")
+            status_code, reason, mesg = 500, "Internal Server Error", ""
+
+        if req is not None and hasattr(req, "method"):
+            try:
+                from gunicorn.http import wsgi
+
+                environ = wsgi.default_environ(req, client, self.cfg)
+                environ["REMOTE_ADDR"] = _peer_ip(addr)
+                environ["REMOTE_PORT"] = str(addr[1]) if isinstance(addr, tuple) else ""
+                resp = wsgi.Response(req, client, self.cfg)
+                resp.status = "%s %s" % (status_code, reason)
+                resp.response_length = len(mesg)
+                self.log.access(resp, req, environ, datetime.now() - request_start)
+            except Exception:
+                self.log.debug("Failed to log access for an error response", exc_info=True)
+
+        try:
+            util.write_error(client, status_code, reason, mesg)
+        except Exception:
+            self.log.debug("Failed to send error message.")
+
+
+def _peer_ip(addr: Any) -> str:
+    if isinstance(addr, tuple) and addr:
+        return str(addr[0])
+    return str(addr) if addr else ""
+
+
+_REASONS = {
+    400: "Bad Request",
+    403: "Forbidden",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    417: "Expectation Failed",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+}

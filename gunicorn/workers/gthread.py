@@ -1,0 +1,1052 @@
+"""The threaded worker (``-k gthread``): one event loop plus a thread pool.
+
+The event loop thread owns the listeners and every connection that is not
+currently being served: it accepts, drives TLS handshakes, reads request
+heads without blocking, closes idle keep-alive connections, and keeps the
+heartbeat going.  Once a connection holds a complete request head it is
+handed to a pool thread, which builds the request, runs the application,
+writes the response and then either re-arms the connection in the poller
+(keep-alive) or closes it.
+
+Why this shape:
+
+* Slow or idle clients cost no thread: a request reaches the pool only once
+  its head has fully arrived, so byte-by-byte senders cannot starve others.
+* Client sockets are registered one-shot (``EPOLLONESHOT`` on Linux), so a
+  pool thread re-arms its connection itself: no wake-up of the loop and no
+  unregister/register pair per request.
+* Each connection owns its buffered bytes (``_ConnReader``), so pipelined
+  requests are answered in order from the leftover bytes.
+* Dispatch (``enqueue_req``) is separate from the socket loop, so a protocol
+  that multiplexes requests (HTTP/2) can submit several units of work for one
+  connection.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import select
+import selectors
+import socket
+import ssl
+import sys
+import threading
+import time
+from collections import deque
+from datetime import datetime
+from queue import SimpleQueue
+from typing import Any, Callable
+
+from gunicorn import http, tls, util
+from gunicorn.http import wsgi
+from gunicorn.http.errors import NoMoreData
+from gunicorn.workers import base
+
+__all__ = ["TConn", "PollableMethodQueue", "ThreadWorker"]
+
+# Connection states.  IDLE connections belong to the event loop, BUSY ones
+# to exactly one pool thread.
+HANDSHAKE = 0
+IDLE = 1
+BUSY = 2
+CLOSED = 3
+
+_RECV_SIZE = 65536
+_MSG_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
+_EPOLLIN = getattr(select, "EPOLLIN", 1)
+_EPOLLOUT = getattr(select, "EPOLLOUT", 4)
+_EPOLLONESHOT = getattr(select, "EPOLLONESHOT", 1 << 30)
+_EPOLLRDHUP = getattr(select, "EPOLLRDHUP", 0x2000)
+
+# errno values that only mean the peer went away or timed out.
+_QUIET_ERRNOS = frozenset(
+    {errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.ESHUTDOWN, errno.ECONNABORTED,
+     errno.EAGAIN, errno.ETIMEDOUT}
+)
+
+
+class _ConnReader:
+    """Unreader over one connection (the ``Unreader`` contract, section 4.1).
+
+    The event loop appends bytes with :meth:`feed`; the parser running in a
+    pool thread consumes them with :meth:`read` and returns leftovers with
+    :meth:`unread`.  When the buffer runs dry, :meth:`chunk` reads from the
+    socket, which is blocking (bounded by SO_RCVTIMEO) inside the pool.
+    Whatever remains after a request (pipelined bytes) stays here.
+    """
+
+    __slots__ = ("sock", "buf", "_http_core_ctx")
+
+    def __init__(self, sock: Any) -> None:
+        self.sock = sock
+        self.buf = b""
+        # the HTTP/1.1 facade caches per-connection parser state here
+        self._http_core_ctx: Any = None
+
+    def chunk(self) -> bytes:
+        """Read one chunk from the socket (blocking)."""
+        return self.sock.recv(_RECV_SIZE)
+
+    def feed(self, data: bytes) -> None:
+        """Append bytes received by the event loop."""
+        self.buf = self.buf + data if self.buf else data
+
+    def read(self, size: int | None = None) -> bytes:
+        """Return up to ``size`` bytes (all buffered bytes or one chunk when None).
+
+        Blocks until ``size`` bytes arrived or the peer closed; a short result
+        means EOF.  Raises TypeError for a non-int size.
+        """
+        if size is not None and not isinstance(size, int):
+            raise TypeError("size parameter must be an int")
+        buf = self.buf
+        if size is None or size < 0:
+            if buf:
+                self.buf = b""
+                return buf
+            return self.chunk()
+        if size == 0:
+            return b""
+        while len(buf) < size:
+            data = self.chunk()
+            if not data:
+                self.buf = b""
+                return buf
+            buf += data
+        self.buf = buf[size:]
+        return buf[:size]
+
+    def unread(self, data: bytes) -> None:
+        """Push ``data`` back in front of the buffer."""
+        if data:
+            self.buf = bytes(data) + self.buf
+
+
+class TConn:
+    """One client connection of the threaded worker.
+
+    Args:
+        cfg: the Config.
+        sock: the accepted socket (already TLS-wrapped by the worker when TLS
+            is on).
+        client: the peer address (tuple, or str for unix sockets).
+        server: the listener address.
+
+    Attributes:
+        timeout: monotonic deadline while the connection waits in the poller.
+        parser: the connection's unreader (bytes received but not parsed).
+        state: HANDSHAKE, IDLE, BUSY or CLOSED.
+        req_count: requests started on this connection.
+    """
+
+    __slots__ = (
+        "cfg", "sock", "client", "server", "timeout", "parser", "reader", "state",
+        "req_count", "fd", "initialized", "is_ssl", "armed", "scan_from",
+        "proxy_protocol_info", "handshake_events", "http2",
+    )
+
+    def __init__(self, cfg: Any, sock: Any, client: Any, server: Any) -> None:
+        self.cfg = cfg
+        self.sock = sock
+        self.client = client
+        self.server = server
+        self.timeout: float | None = None
+        self.reader = _ConnReader(sock)
+        self.parser = self.reader
+        self.state = IDLE
+        self.req_count = 0
+        self.fd = sock.fileno()
+        self.initialized = False
+        self.is_ssl = isinstance(sock, ssl.SSLSocket)
+        self.armed = False
+        self.scan_from = 0
+        self.proxy_protocol_info: Any = None
+        self.handshake_events = _EPOLLIN
+        self.http2 = False
+
+    def init(self) -> None:
+        """Prepare the connection for use in a pool thread (blocking I/O)."""
+        self.initialized = True
+        if self.is_ssl:
+            self.sock.setblocking(True)
+
+    def set_timeout(self, seconds: float | None = None) -> None:
+        """Set the idle deadline ``seconds`` from now (keep-alive by default)."""
+        if seconds is None:
+            seconds = self.cfg.keepalive
+        self.timeout = time.monotonic() + seconds
+
+    def close(self) -> None:
+        """Close the socket (idempotent)."""
+        self.state = CLOSED
+        util.close(self.sock)
+
+    def __repr__(self) -> str:
+        return "<TConn fd=%s peer=%r state=%d>" % (self.fd, self.client, self.state)
+
+
+class PollableMethodQueue:
+    """Run callbacks on the event-loop thread, woken through a pipe.
+
+    Any thread may call :meth:`defer`; the loop polls :meth:`fileno` and calls
+    :meth:`run_callbacks` when it is readable.
+    """
+
+    def __init__(self) -> None:
+        self.fds: tuple[int, int] | None = None
+        self.method_queue: SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]]] = SimpleQueue()
+
+    def init(self) -> None:
+        """Create the non-blocking, close-on-exec pipe."""
+        self.fds = os.pipe()
+        for fd in self.fds:
+            util.set_non_blocking(fd)
+            util.close_on_exec(fd)
+
+    def close(self) -> None:
+        """Close the pipe."""
+        if self.fds:
+            for fd in self.fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self.fds = None
+
+    def fileno(self) -> int:
+        """The read end of the pipe."""
+        assert self.fds is not None
+        return self.fds[0]
+
+    def defer(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Queue ``callback(*args)`` for the loop thread and wake it."""
+        self.method_queue.put((callback, args))
+        if self.fds is not None:
+            try:
+                os.write(self.fds[1], b"0")
+            except OSError:
+                pass  # pipe full: the loop is already awake
+
+    def run_callbacks(self, _fd: Any = None, max_callbacks_at_a_time: int = 64) -> None:
+        """Drain the pipe and run up to ``max_callbacks_at_a_time`` callbacks."""
+        assert self.fds is not None
+        try:
+            os.read(self.fds[0], max_callbacks_at_a_time)
+        except OSError:
+            pass
+        q = self.method_queue
+        for _ in range(max_callbacks_at_a_time):
+            if q.empty():
+                break
+            callback, args = q.get_nowait()
+            callback(*args)
+        if not q.empty():
+            # more left: make sure the loop comes back soon
+            try:
+                os.write(self.fds[1], b"0")
+            except OSError:
+                pass
+
+
+class _ThreadPool:
+    """A minimal fixed-size pool of daemon threads (``submit`` only).
+
+    Lighter than ``concurrent.futures.ThreadPoolExecutor`` on the request
+    path: no Future per request.  Daemon threads never block process exit
+    after the graceful timeout.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self._queue: SimpleQueue[Any] = SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._work, name="gthread-%d" % i, daemon=True)
+            for i in range(max(1, threads))
+        ]
+        for t in self._threads:
+            t.start()
+
+    def _work(self) -> None:
+        get = self._queue.get
+        while True:
+            item = get()
+            if item is None:
+                return
+            fn, args = item
+            try:
+                fn(*args)
+            except BaseException:  # noqa: B036 - a pool thread must survive anything
+                pass
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` on a pool thread."""
+        self._queue.put((fn, args))
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        """Stop the threads after the queued work; optionally wait for them."""
+        for _ in self._threads:
+            self._queue.put(None)
+        if wait:
+            for t in self._threads:
+                t.join()
+
+
+class _EpollPoller:
+    """epoll with one-shot client registrations (Linux).
+
+    Listener and wake-up descriptors are level-triggered; client sockets are
+    armed one-shot so whichever thread finishes with a connection can re-arm
+    it directly (epoll_ctl is thread-safe).
+    """
+
+    threadsafe_arm = True
+
+    def __init__(self) -> None:
+        self._ep = select.epoll()
+
+    def add_reader(self, fd: int) -> None:
+        self._ep.register(fd, _EPOLLIN)
+
+    def remove(self, fd: int) -> None:
+        try:
+            self._ep.unregister(fd)
+        except (OSError, ValueError, KeyError):
+            pass
+
+    def arm(self, conn: TConn, events: int = _EPOLLIN) -> None:
+        if conn.armed:
+            self._ep.modify(conn.fd, events | _EPOLLONESHOT)
+        else:
+            self._ep.register(conn.fd, events | _EPOLLONESHOT)
+            conn.armed = True
+
+    def poll(self, timeout: float) -> list[tuple[int, int]]:
+        try:
+            return self._ep.poll(timeout)
+        except InterruptedError:
+            return []
+
+    def close(self) -> None:
+        self._ep.close()
+
+
+class _SelectorPoller:
+    """Portable fallback over ``selectors``: arming happens on the loop thread."""
+
+    threadsafe_arm = False
+
+    def __init__(self) -> None:
+        self._sel = selectors.DefaultSelector()
+
+    def add_reader(self, fd: int) -> None:
+        self._sel.register(fd, selectors.EVENT_READ)
+
+    def remove(self, fd: int) -> None:
+        try:
+            self._sel.unregister(fd)
+        except (KeyError, ValueError, OSError):
+            pass
+
+    def arm(self, conn: TConn, events: int = _EPOLLIN) -> None:
+        mask = selectors.EVENT_WRITE if events & _EPOLLOUT else selectors.EVENT_READ
+        if conn.armed:
+            self._sel.modify(conn.fd, mask)
+        else:
+            self._sel.register(conn.fd, mask)
+            conn.armed = True
+
+    def poll(self, timeout: float) -> list[tuple[int, int]]:
+        out = []
+        for key, _mask in self._sel.select(timeout):
+            out.append((key.fd, _mask))
+        return out
+
+    def disarm(self, conn: TConn) -> None:
+        if conn.armed:
+            self.remove(conn.fd)
+            conn.armed = False
+
+    def close(self) -> None:
+        self._sel.close()
+
+
+def _make_poller() -> _EpollPoller | _SelectorPoller:
+    if hasattr(select, "epoll"):
+        return _EpollPoller()
+    return _SelectorPoller()
+
+
+def _message_class(cfg: Any) -> Any:
+    """The request class the configured protocol parses into."""
+    try:
+        return http.get_parser(cfg, iter(()), None).mesg_class
+    except Exception:
+        from gunicorn.http.message import Request
+
+        return Request
+
+
+def _uwsgi_head_end(buf: bytes) -> bool:
+    """True when a whole uWSGI header packet (4 bytes + vars) is buffered."""
+    return len(buf) >= 4 and len(buf) >= 4 + int.from_bytes(buf[1:3], "little")
+
+
+class ThreadWorker(base.Worker):
+    """Worker serving many connections with a pool of ``--threads`` threads.
+
+    ``--worker-connections`` caps open connections (accepting pauses at the
+    cap), ``--keep-alive`` is the idle timeout between requests (0 disables
+    keep-alive), and at most ``worker_connections - threads`` connections are
+    kept alive at once.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.worker_connections: int = self.cfg.worker_connections
+        self.max_keepalived: int = self.cfg.worker_connections - self.cfg.threads
+        self.tpool: Any = None
+        self.poller: Any = None
+        self.method_queue = PollableMethodQueue()
+        self._conns: dict[int, TConn] = {}
+        self._idle: set[TConn] = set()
+        self._accepting = False
+        self._listeners: dict[int, tuple[Any, Any, bool]] = {}
+        self._lock = threading.Lock()
+        self._busy = 0
+        # settings read on every request, cached (they cannot change without
+        # a new worker)
+        self._keepalive = self.cfg.keepalive
+        self._read_timeout = float(self.cfg.timeout) if self.cfg.timeout > 0 else 30.0
+        self._is_ssl = bool(self.cfg.is_ssl)
+        self._timeval = _timeval(self._read_timeout)
+        self._selector_fallback = False
+        self._queue_fd = -1
+
+    # -- setup -----------------------------------------------------------
+
+    @classmethod
+    def check_config(cls, cfg: Any, log: Any) -> None:
+        """Warn when no connection could ever be kept alive."""
+        max_keepalived = cfg.worker_connections - cfg.threads
+        if max_keepalived <= 0 and cfg.keepalive:
+            log.warning(
+                "No keep-alive connections can be held: worker_connections (%s) "
+                "must be larger than threads (%s).", cfg.worker_connections, cfg.threads
+            )
+
+    def init_process(self) -> None:
+        """Create the pool, the poller and the wake-up queue, then boot."""
+        self.tpool = self.get_thread_pool()
+        self.poller = _make_poller()
+        self.method_queue.init()
+        super().init_process()
+
+    def get_thread_pool(self) -> Any:
+        """Return the pool that runs requests; anything with ``submit(fn, *args)``.
+
+        Override to use, e.g., a ``concurrent.futures.ThreadPoolExecutor``.
+        """
+        return _ThreadPool(self.cfg.threads)
+
+    # -- signals ---------------------------------------------------------
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        """SIGTERM: stop accepting and drain (graceful); wake the poller."""
+        if self.alive:
+            self.alive = False
+            self.method_queue.defer(lambda: None)
+
+    def handle_quit(self, sig: int, frame: Any) -> None:
+        """SIGQUIT/SIGINT: stop at once."""
+        if self.tpool is not None:
+            try:
+                self.tpool.shutdown(False)
+            except Exception:
+                pass
+        super().handle_quit(sig, frame)
+
+    # -- accept ----------------------------------------------------------
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        """Start or stop polling the listeners for new connections."""
+        if enabled == self._accepting:
+            return
+        for fd in self._listeners:
+            if enabled:
+                self.poller.add_reader(fd)
+            else:
+                self.poller.remove(fd)
+        self._accepting = enabled
+
+    def accept(self, listener: Any, server: Any = None, is_tcp: bool = False) -> None:
+        """Accept pending connections from ``listener`` (up to the cap)."""
+        conns = self._conns
+        limit = self.worker_connections
+        for _ in range(32):
+            if len(conns) >= limit:
+                self.set_accept_enabled(False)
+                return
+            try:
+                sock, client = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:
+                if e.errno in (errno.ECONNABORTED, errno.EPROTO, errno.EMFILE, errno.ENFILE,
+                               errno.ENOBUFS, errno.ENOMEM):
+                    if e.errno in (errno.EMFILE, errno.ENFILE):
+                        self.log.warning("accept() failed: %s", e)
+                    return
+                raise
+            self._setup_client(sock, client, server, is_tcp)
+
+    def _setup_client(self, sock: socket.socket, client: Any, server: Any, is_tcp: bool) -> None:
+        try:
+            if is_tcp:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            # bound blocking reads/writes inside pool threads: a client that
+            # stalls mid-body or stops reading cannot hold a thread forever
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, self._timeval)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, self._timeval)
+            if self._is_ssl:
+                sock.setblocking(False)
+        except OSError as e:
+            self.log.debug("Failed to set up connection from %s: %s", client, e)
+            util.close(sock)
+            return
+        if self._is_ssl:
+            try:
+                sock = tls.ssl_wrap_socket(sock, self.cfg, do_handshake_on_connect=False)
+            except Exception:
+                # the TLS context cannot be built: a configuration problem
+                self.log.exception("TLS setup failed for a connection from %s", client)
+                util.close(sock)
+                return
+        conn = TConn(self.cfg, sock, client, server)
+        conn.set_timeout(self._read_timeout)
+        self._conns[conn.fd] = conn
+        self._idle.add(conn)
+        if conn.is_ssl:
+            conn.state = HANDSHAKE
+            self._do_handshake(conn)
+        else:
+            self.poller.arm(conn)
+
+    # -- event loop side ---------------------------------------------------
+
+    def _do_handshake(self, conn: TConn) -> None:
+        """Advance a non-blocking TLS handshake; dispatch once it is done."""
+        try:
+            conn.sock.do_handshake()
+        except ssl.SSLWantReadError:
+            conn.handshake_events = _EPOLLIN
+            self.poller.arm(conn, _EPOLLIN)
+            return
+        except ssl.SSLWantWriteError:
+            conn.handshake_events = _EPOLLOUT
+            self.poller.arm(conn, _EPOLLOUT)
+            return
+        except (ssl.SSLError, OSError, ValueError) as e:
+            # plain HTTP on a TLS port, bad client certificate, peer gone
+            self.log.debug("TLS handshake failed with %s: %s", conn.client, e)
+            self._close_loop(conn)
+            return
+        conn.state = IDLE
+        if tls.is_http2_negotiated(conn.sock):
+            conn.http2 = True
+            self._idle.discard(conn)
+            self._dispatch(conn, self.handle_http2)
+            return
+        self._read_available(conn)
+
+    def on_client_socket_readable(self, conn: TConn, events: int = _EPOLLIN) -> None:
+        """Read what has arrived; dispatch once a request head is complete."""
+        state = conn.state
+        if state == IDLE:
+            self._read_available(conn)
+        elif state == HANDSHAKE:
+            self._do_handshake(conn)
+
+    def _read_available(self, conn: TConn) -> None:
+        sock = conn.sock
+        reader = conn.reader
+        try:
+            if conn.is_ssl:
+                eof = False
+                while True:
+                    try:
+                        data = sock.recv(_RECV_SIZE)
+                    except ssl.SSLWantReadError:
+                        break
+                    if not data:
+                        eof = True
+                        break
+                    reader.feed(data)
+                    if len(reader.buf) > self._max_head:
+                        break
+                if eof and not (reader.buf and self._head_ready(conn)):
+                    self._close_loop(conn)
+                    return
+            else:
+                data = sock.recv(_RECV_SIZE, _MSG_DONTWAIT)
+                if not data:
+                    self._close_loop(conn)
+                    return
+                reader.feed(data)
+        except (BlockingIOError, InterruptedError, ssl.SSLWantWriteError):
+            self.poller.arm(conn)
+            return
+        except (OSError, ValueError) as e:
+            self.log.debug("Closing connection from %s: %s", conn.client, e)
+            self._close_loop(conn)
+            return
+        if not reader.buf:
+            self.poller.arm(conn)
+            return
+        if self._head_ready(conn):
+            self._idle.discard(conn)
+            self._dispatch(conn, self.handle)
+            return
+        if conn.scan_from == 0:
+            # first bytes of a request: from now on the head must arrive
+            # within the read timeout, not the keep-alive one
+            conn.set_timeout(self._read_timeout)
+        conn.scan_from = max(0, len(reader.buf) - 3)
+        self.poller.arm(conn)
+
+    def _head_ready(self, conn: TConn) -> bool:
+        """True once the buffer holds a full request head (or is too big to wait)."""
+        buf = conn.reader.buf
+        if self._uwsgi:
+            return _uwsgi_head_end(buf) or len(buf) >= self._max_head
+        start = conn.scan_from
+        # CRLF CRLF, or a bare-LF blank line the parser will reject
+        if buf.find(b"\n\r\n", start) >= 0 or buf.find(b"\n\n", start) >= 0:
+            return True
+        n = len(buf)
+        if n >= self._max_head:
+            return True
+        # an over-long request line: let the parser answer 414 now
+        return self._max_line > 0 and n > self._max_line and buf.find(b"\n") < 0
+
+    def _dispatch(self, conn: TConn, fn: Callable[[TConn], None]) -> None:
+        conn.state = BUSY
+        conn.scan_from = 0
+        with self._lock:
+            self._busy += 1
+        self.tpool.submit(fn, conn)
+
+    def enqueue_req(self, conn: TConn) -> None:
+        """Hand ``conn`` (holding a complete request head) to the pool."""
+        self._idle.discard(conn)
+        self._dispatch(conn, self.handle)
+
+    def _close_loop(self, conn: TConn) -> None:
+        """Close a connection owned by the loop thread."""
+        if self._selector_fallback and conn.armed:
+            self.poller.disarm(conn)
+        self._idle.discard(conn)
+        self._conns.pop(conn.fd, None)
+        conn.close()
+
+    def murder_keepalived(self) -> None:
+        """Close connections whose idle or head-read deadline has passed."""
+        now = time.monotonic()
+        next_due = now + self._sweep_interval
+        for conn in list(self._idle):
+            deadline = conn.timeout
+            if deadline is None:
+                continue
+            if deadline <= now:
+                if conn.state != BUSY:
+                    self._close_loop(conn)
+            elif deadline < next_due:
+                next_due = deadline
+        self._next_sweep = next_due
+
+    def is_parent_alive(self) -> bool:
+        """False (and log) when the arbiter has gone away."""
+        if self.ppid != os.getppid():
+            self.log.info("Parent changed, shutting down: %s", self)
+            return False
+        return True
+
+    def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        """Poll once and run the handlers of every ready descriptor."""
+        events = self.poller.poll(timeout)
+        conns = self._conns
+        listeners = self._listeners
+        for fd, ev in events:
+            conn = conns.get(fd)
+            if conn is not None:
+                if self._selector_fallback:
+                    self.poller.disarm(conn)
+                self.on_client_socket_readable(conn, ev)
+            elif fd in listeners:
+                if self._accepting and self.alive:
+                    self.accept(*listeners[fd])
+            elif fd == self._queue_fd:
+                self.method_queue.run_callbacks()
+
+    @property
+    def nr_conns(self) -> int:
+        """Open client connections in this worker."""
+        return len(self._conns)
+
+    @property
+    def keepalived_conns(self) -> deque[TConn]:
+        """Snapshot of the connections waiting in the poller."""
+        return deque(self._idle)
+
+    def _wake(self) -> None:
+        self.method_queue.defer(_noop)
+
+    def run(self) -> None:
+        """Serve until stopped, then drain in-flight requests gracefully."""
+        for listener in self.sockets:
+            listener.setblocking(False)
+            fd = listener.fileno()
+            try:
+                server = listener.getsockname()
+            except OSError:
+                server = None
+            is_tcp = getattr(listener, "family", None) in (socket.AF_INET, socket.AF_INET6)
+            self._listeners[fd] = (listener, server, is_tcp)
+        self._queue_fd = self.method_queue.fileno()
+        self._selector_fallback = not self.poller.threadsafe_arm
+        self.poller.add_reader(self._queue_fd)
+        self._msg_class = _message_class(self.cfg)
+        self._uwsgi = getattr(self.cfg, "protocol", "http") == "uwsgi"
+        self._max_line = self.cfg.limit_request_line
+        self._max_head = max(
+            65536,
+            (self._max_line or 8190)
+            + self.cfg.limit_request_fields * (self.cfg.limit_request_field_size + 2) + 4,
+        )
+        self._pre_request = self.cfg.pre_request
+        self._post_request = self.cfg.post_request
+        ka = self._keepalive if self._keepalive > 0 else self._read_timeout
+        self._sweep_interval = min(1.0, ka, self._read_timeout)
+        self._next_sweep = time.monotonic() + self._sweep_interval
+        hb = self.timeout / 2.0 if self.timeout and self.timeout > 0 else 1.0
+        notify_every = max(0.05, min(1.0, hb))
+        self.set_accept_enabled(True)
+
+        next_notify = 0.0
+        while self.alive:
+            now = time.monotonic()
+            if now >= next_notify:
+                self.notify()
+                next_notify = now + notify_every
+                if not self.is_parent_alive():
+                    break
+            if not self._accepting and len(self._conns) < self.worker_connections:
+                self.set_accept_enabled(True)
+            timeout = min(next_notify, self._next_sweep) - now
+            self.wait_for_and_dispatch_events(max(0.0, timeout))
+            if time.monotonic() >= self._next_sweep:
+                self.murder_keepalived()
+        self._graceful_stop()
+
+    def _graceful_stop(self) -> None:
+        """Stop accepting, finish in-flight requests within graceful_timeout."""
+        self.alive = False
+        self.set_accept_enabled(False)
+        for listener, _server, _tcp in self._listeners.values():
+            try:
+                listener.close()
+            except OSError:
+                pass
+        now = time.monotonic()
+        deadline = now + self.cfg.graceful_timeout
+        # connections accepted but not served yet get a short window for
+        # their first request; kept-alive idle ones never hold up the drain
+        fresh_until = min(deadline, now + 2.0)
+        while True:
+            now = time.monotonic()
+            waiting_fresh = False
+            for conn in list(self._idle):
+                if conn.state == BUSY or conn.reader.buf:
+                    continue
+                if conn.req_count == 0 and now < fresh_until:
+                    waiting_fresh = True
+                    continue
+                self._close_loop(conn)
+            if (self._busy <= 0 and not waiting_fresh) or now >= deadline:
+                break
+            self.notify()
+            self.wait_for_and_dispatch_events(min(0.1, max(0.0, deadline - now)))
+        for conn in list(self._conns.values()):
+            if conn.state != BUSY:
+                self._close_loop(conn)
+        try:
+            self.tpool.shutdown(False)
+        except Exception:
+            pass
+
+    # -- pool thread side --------------------------------------------------
+
+    def finish_request(self, conn: TConn, fs: Any) -> None:
+        """Keep ``conn`` alive (re-arm it in the poller) or close it.
+
+        Args:
+            conn: the connection a pool thread just finished with.
+            fs: True/False for keep-alive, or a ``concurrent.futures.Future``
+                whose result is that value.
+        """
+        if isinstance(fs, bool):
+            keepalive = fs
+        else:
+            try:
+                keepalive = not fs.cancelled() and bool(fs.result())
+            except Exception:
+                keepalive = False
+        with self._lock:
+            self._busy -= 1
+        if keepalive and self.alive and conn.state == BUSY:
+            if conn.is_ssl:
+                try:
+                    conn.sock.setblocking(False)
+                except OSError:
+                    keepalive = False
+            if keepalive:
+                conn.set_timeout(self._keepalive)
+                conn.state = IDLE
+                self._idle.add(conn)
+                # from here on the loop owns the connection
+                if self._selector_fallback:
+                    self.method_queue.defer(self.poller.arm, conn)
+                else:
+                    try:
+                        self.poller.arm(conn)
+                    except (OSError, ValueError):
+                        self._idle.discard(conn)
+                        self._close_pool(conn)
+                return
+        self._close_pool(conn)
+
+    def _close_pool(self, conn: TConn) -> None:
+        """Close a connection owned by a pool thread."""
+        # forget the fd before closing it so the loop cannot see it reused
+        self._conns.pop(conn.fd, None)
+        conn.close()
+        if not self._accepting or not self.alive:
+            self._wake()
+
+    def handle(self, conn: TConn) -> None:
+        """Serve the buffered request(s) of ``conn``; runs in a pool thread."""
+        keepalive = False
+        req = None
+        try:
+            if not conn.initialized:
+                conn.init()
+            elif conn.is_ssl:
+                conn.sock.setblocking(True)
+            reader = conn.reader
+            while True:
+                conn.req_count += 1
+                req = self._msg_class(self.cfg, reader, conn.client, conn.req_count)
+                if conn.req_count == 1:
+                    conn.proxy_protocol_info = getattr(req, "proxy_protocol_info", None)
+                elif conn.proxy_protocol_info is not None and req.proxy_protocol_info is None:
+                    req.proxy_protocol_info = conn.proxy_protocol_info
+                keepalive = self.handle_request(req, conn)
+                if not keepalive:
+                    break
+                # drain what the application left unread (RFC 9112 section 9.3)
+                body_read = req.body.read
+                while body_read(_RECV_SIZE):
+                    pass
+                req = None
+                if not reader.buf or not self.alive:
+                    break
+                # pipelined: answer the next request now if its head is here
+                conn.scan_from = 0
+                if not self._head_ready(conn):
+                    break
+        except StopIteration:
+            keepalive = False
+        except NoMoreData as e:
+            self.log.debug("Ignored premature client disconnection. %s", e)
+            keepalive = False
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            # SO_RCVTIMEO/SO_SNDTIMEO expired on a stalled TLS peer
+            self.log.debug("TLS connection from %s timed out", conn.client)
+            keepalive = False
+        except ssl.SSLError as e:
+            keepalive = False
+            if tls.is_tls_eof(e):
+                self.log.debug("ssl connection closed")
+            else:
+                self.log.debug("Error processing SSL request.")
+                self._safe_handle_error(req, conn, e)
+        except OSError as e:
+            keepalive = False
+            if e.errno in _QUIET_ERRNOS or isinstance(e, TimeoutError):
+                self.log.debug("Ignoring connection error: %s", e)
+            else:
+                # raised by the application (e.g. a missing file): answer 500
+                self._safe_handle_error(req, conn, e)
+        except Exception as e:
+            keepalive = False
+            self._safe_handle_error(req, conn, e)
+        except BaseException:
+            # SystemExit/KeyboardInterrupt from the app: close, then re-raise
+            self.finish_request(conn, False)
+            raise
+        self.finish_request(conn, keepalive)
+
+    def _safe_handle_error(self, req: Any, conn: TConn, exc: BaseException) -> None:
+        try:
+            self.handle_error(req, conn.sock, conn.client, exc)
+        except Exception:
+            self.log.exception("Error while answering a failed request")
+
+    def handle_request(self, req: Any, conn: TConn) -> bool:
+        """Run the application for one request; True to keep the connection.
+
+        Raises the application's exception when no response has started (the
+        caller answers 500); after headers were sent the connection is shut.
+        """
+        environ: dict[str, Any] = {}
+        resp = None
+        try:
+            self._pre_request(self, req)
+            request_start = datetime.now()
+            resp, environ = wsgi.create(req, conn.sock, conn.client, conn.server, self.cfg)
+            environ["wsgi.multithread"] = True
+            with self._lock:
+                self.nr += 1
+                nr = self.nr
+            if nr >= self.max_requests:
+                if self.alive:
+                    self.log.info("Autorestarting worker after current request.")
+                    self.alive = False
+                    self._wake()
+                resp.force_close()
+            elif not self.alive or not self._keepalive:
+                resp.force_close()
+            elif len(self._idle) >= self.max_keepalived:
+                resp.force_close()
+
+            respiter = self.wsgi(environ, resp.start_response)
+            try:
+                if isinstance(respiter, wsgi.FileWrapper):
+                    resp.write_file(respiter)
+                else:
+                    for item in respiter:
+                        resp.write(item)
+                resp.close()
+            finally:
+                self.log.access(resp, req, environ, datetime.now() - request_start)
+                if hasattr(respiter, "close"):
+                    respiter.close()
+            return not resp.should_close()
+        except Exception as e:
+            if isinstance(e, OSError) and e.errno in _QUIET_ERRNOS:
+                raise  # the peer went away: nothing to log loudly
+            if resp is not None and resp.headers_sent:
+                # too late for an error page: log and cut the connection
+                self.log.exception("Error handling request")
+                try:
+                    conn.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return False
+            raise
+        finally:
+            try:
+                self._post_request(self, req, environ, resp)
+            except Exception:
+                self.log.exception("Exception in post_request hook")
+
+    def handle_http2(self, conn: TConn) -> None:
+        """Serve an ALPN-negotiated HTTP/2 connection (pool thread).
+
+        Uses ``gunicorn.http2`` when present; each stream is answered in turn.
+        """
+        try:
+            conn.init()
+            from gunicorn.http2 import connection as h2connection
+        except Exception as e:
+            self.log.debug("HTTP/2 is not available for %s: %s", conn.client, e)
+            self.finish_request(conn, False)
+            return
+        try:
+            h2conn = h2connection.HTTP2ServerConnection(self.cfg, conn.sock, conn.client)
+            h2conn.initiate_connection()
+            while not h2conn.is_closed and self.alive:
+                for req in h2conn.receive_data():
+                    self.handle_http2_request(req, conn, h2conn)
+        except Exception as e:
+            self.log.debug("HTTP/2 connection from %s ended: %s", conn.client, e)
+        self.finish_request(conn, False)
+
+    def handle_http2_request(self, req: Any, conn: TConn, h2conn: Any) -> None:
+        """Run the application for one HTTP/2 stream (buffered response)."""
+        stream_id = req.stream.stream_id if hasattr(req, "stream") else req.req_number
+        environ: dict[str, Any] = {}
+        resp = None
+        try:
+            self._pre_request(self, req)
+            request_start = datetime.now()
+            resp, environ = wsgi.create(req, conn.sock, conn.client, conn.server, self.cfg)
+            environ["wsgi.multithread"] = True
+            with self._lock:
+                self.nr += 1
+                if self.nr >= self.max_requests and self.alive:
+                    self.log.info("Autorestarting worker after current request.")
+                    self.alive = False
+                    self._wake()
+            environ["wsgi.early_hints"] = lambda headers: h2conn.send_informational(
+                stream_id, 103, [(str(k).lower(), str(v)) for k, v in headers]
+            )
+            body = []
+            status_holder: list[Any] = []
+
+            def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                status_holder[:] = [status, headers]
+                return body.append
+
+            respiter = self.wsgi(environ, start_response)
+            try:
+                for item in respiter:
+                    if item:
+                        body.append(item)
+            finally:
+                if hasattr(respiter, "close"):
+                    respiter.close()
+            status, headers = status_holder
+            code = int(status.split(None, 1)[0])
+            h2conn.send_response(stream_id, code, headers, b"".join(body))
+            self.log.access(resp, req, environ, datetime.now() - request_start)
+        except Exception as e:
+            self.log.exception("Error handling HTTP/2 request")
+            try:
+                h2conn.send_error(stream_id, 500, str(e))
+            except Exception:
+                pass
+        finally:
+            try:
+                h2conn.cleanup_stream(stream_id)
+            except Exception:
+                pass
+            try:
+                self._post_request(self, req, environ, resp)
+            except Exception:
+                self.log.exception("Exception in post_request hook")
+
+
+def _noop() -> None:
+    return None
+
+
+def _timeval(seconds: float) -> bytes:
+    """A ``struct timeval`` for SO_RCVTIMEO/SO_SNDTIMEO."""
+    import struct
+
+    whole = int(seconds)
+    return struct.pack("@ll", whole, int((seconds - whole) * 1e6))
+
+
+if sys.platform == "win32":  # pragma: no cover - the server is UNIX only
+    raise ImportError("gunicorn.workers.gthread needs a UNIX platform")

@@ -1,0 +1,294 @@
+"""Arbiter process behaviour: exit codes, pidfile, binds, systemd, hooks, USR2."""
+
+import http.client
+import os
+import re
+import signal
+import socket
+import threading
+import time
+
+from tests.support.server import GunicornServer, children_of, run_server
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+APP = ("--pythonpath", "tests/workers/apps", "arbiter_testapp:app")
+
+
+def get(host, port, path="/", timeout=5.0):
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def unix_get(path, target="/"):
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(5)
+        s.connect(path)
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % target.encode())
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+
+
+def wait_until(pred, timeout=5.0, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(interval)
+    return pred()
+
+
+def run_to_exit(*args, timeout=20):
+    srv = GunicornServer(list(args))
+    try:
+        code = srv.proc.wait(timeout)
+        srv._reader.join(2)
+        return code, srv.output()
+    finally:
+        if srv.proc.poll() is None:
+            srv.kill()
+
+
+def test_boot_failure_exits_3():
+    code, out = run_to_exit("-w", "2", "--chdir", "examples", "boot_fail:app")
+    assert code == 3
+    assert "Worker failed to boot." in out
+    assert "Reason: Worker failed to boot." in out
+    assert "Shutting down: Master" in out
+
+
+def test_app_load_failure_exits_4():
+    code, out = run_to_exit("-w", "1", "--pythonpath", "tests/workers/apps",
+                            "arbiter_testapp:does_not_exist")
+    assert code == 4
+    assert "Reason: App failed to load." in out
+
+
+def test_pidfile_written_and_removed(tmp_path):
+    pidfile = tmp_path / "gunicorn.pid"
+    with run_server(*APP, "-p", str(pidfile)) as srv:
+        assert int(pidfile.read_text()) == srv.pid
+        assert srv.stop() == 0
+    assert not pidfile.exists()
+
+
+def test_pidfile_of_live_process_refuses_start(tmp_path):
+    pidfile = tmp_path / "gunicorn.pid"
+    pidfile.write_text("%d\n" % os.getpid())
+    code, out = run_to_exit(*APP, "-p", str(pidfile))
+    assert code != 0
+    assert "Already running on PID %d" % os.getpid() in out
+    assert pidfile.read_text() == "%d\n" % os.getpid()
+
+
+def test_unix_socket_bind(tmp_path):
+    path = str(tmp_path / "g.sock")
+    with run_server(*APP, bind="unix:" + path, wait_ready=False) as srv:
+        srv.wait_for_output(r"Listening at: unix:%s \(\d+\)" % re.escape(path))
+        srv.wait_for_output(r"Booting worker")
+        data = unix_get(path)
+        assert data.startswith(b"HTTP/1.1 200 OK") and data.endswith(b"ok")
+        assert srv.stop() == 0
+    assert not os.path.exists(path)
+
+
+def test_several_binds(tmp_path):
+    path = str(tmp_path / "g.sock")
+    with run_server(*APP, "-b", "127.0.0.1:0", "-b", "unix:" + path) as srv:
+        assert len(srv.urls) == 3
+        ports = [int(u.rsplit(":", 1)[1]) for u in srv.urls if u.startswith("http://")]
+        assert len(set(ports)) == 2
+        for port in ports:
+            assert get("127.0.0.1", port) == (200, b"ok")
+        assert unix_get(path).endswith(b"ok")
+
+
+def test_ipv6_bind():
+    if not socket.has_ipv6:
+        return
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+    except OSError:
+        return
+    with run_server(*APP, bind="[::1]:0") as srv:
+        assert srv.url.startswith("http://[::1]:")
+        assert get("::1", srv.port) == (200, b"ok")
+
+
+def test_fd_bind():
+    launcher = os.path.join(HERE, "arbiter_launcher.py")
+    with run_server(*APP, bind=None, module_args=[launcher, "fd"]) as srv:
+        assert get(srv.host, srv.port) == (200, b"ok")
+
+
+def test_systemd_socket_activation(tmp_path):
+    notify_path = str(tmp_path / "notify")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
+    notify.settimeout(10)
+    launcher = os.path.join(HERE, "arbiter_launcher.py")
+    try:
+        with run_server(*APP, bind=None, module_args=[launcher, "systemd"],
+                        env={"NOTIFY_SOCKET": notify_path}) as srv:
+            msg = notify.recv(4096)
+            assert msg == b"READY=1\nSTATUS=Gunicorn arbiter booted"
+            assert get(srv.host, srv.port) == (200, b"ok")
+            assert get(srv.host, srv.port, "/env?k=LISTEN_FDS") == (200, b"<unset>")
+    finally:
+        notify.close()
+
+
+HOOKS = '''
+import os, sys
+
+def _mark(name, *extra):
+    print("HOOK %s %s" % (name, " ".join(str(e) for e in extra)), file=sys.stderr, flush=True)
+
+raw_env = ["ARB_HOOK_ENV=set"]
+
+def on_starting(server): _mark("on_starting")
+def when_ready(server): _mark("when_ready", len(server.LISTENERS))
+def pre_fork(server, worker): _mark("pre_fork", worker.age)
+def post_fork(server, worker): _mark("post_fork", worker.pid == os.getpid())
+def post_worker_init(worker): _mark("post_worker_init", worker.wsgi is not None)
+def pre_request(worker, req): _mark("pre_request", req.path)
+def post_request(worker, req, environ, resp): _mark("post_request", resp.status)
+def worker_exit(server, worker): _mark("worker_exit", worker.pid)
+def child_exit(server, worker): _mark("child_exit", worker.pid)
+def nworkers_changed(server, new, old): _mark("nworkers_changed", new, old)
+def on_reload(server): _mark("on_reload")
+def on_exit(server): _mark("on_exit")
+def worker_int(worker): _mark("worker_int")
+'''
+
+
+def test_server_hooks(tmp_path):
+    conf = tmp_path / "hooks.py"
+    conf.write_text(HOOKS)
+    with run_server(*APP, "-c", str(conf), "-w", "1") as srv:
+        [pid] = srv.wait_workers(1)
+        assert get(srv.host, srv.port, "/env?k=ARB_HOOK_ENV") == (200, b"set")
+        srv.wait_for_output(r"HOOK post_request 200")
+        srv.signal(signal.SIGTTIN)
+        srv.wait_for_output(r"HOOK nworkers_changed 2 1")
+        srv.signal(signal.SIGHUP)
+        srv.wait_for_output(r"HOOK on_reload")
+        srv.wait_for_output(r"HOOK child_exit %d" % pid)
+        assert srv.stop() == 0
+    out = srv.output()
+    for line in ["HOOK on_starting", "HOOK when_ready 1", "HOOK pre_fork 1", "HOOK post_fork True",
+                 "HOOK post_worker_init True", "HOOK pre_request /env",
+                 "HOOK nworkers_changed 1 None", "HOOK worker_exit", "HOOK on_exit"]:
+        assert line in out, line
+    assert out.index("HOOK on_starting") < out.index("HOOK when_ready") < out.index("HOOK pre_fork")
+    assert out.rindex("HOOK on_exit") > out.rindex("Shutting down: Master") - 200
+
+
+def test_usr2_upgrade_without_failed_requests(tmp_path):
+    pidfile = tmp_path / "g.pid"
+    new_master = None
+    with run_server(*APP, "-w", "2", "-p", str(pidfile), "--graceful-timeout", "5") as srv:
+        old_workers = set(srv.wait_workers(2))
+        failures, ok = [], [0]
+        stop = threading.Event()
+
+        def loop():
+            while not stop.is_set():
+                try:
+                    status, _ = get(srv.host, srv.port, "/pid")
+                    if status == 200:
+                        ok[0] += 1
+                    else:
+                        failures.append(status)
+                except Exception as e:
+                    failures.append(repr(e))
+
+        threads = [threading.Thread(target=loop, daemon=True) for _ in range(3)]
+        for t in threads:
+            t.start()
+        try:
+            srv.signal(signal.SIGUSR2)
+            assert wait_until(lambda: any(p not in old_workers for p in children_of(srv.pid)), 10)
+            new_master = [p for p in children_of(srv.pid) if p not in old_workers][0]
+            assert wait_until(lambda: len(children_of(new_master)) == 2, 15)
+            assert wait_until(lambda: (tmp_path / "g.pid.2").exists(), 5)
+            time.sleep(0.5)
+            srv.signal(signal.SIGTERM)
+            assert srv.proc.wait(10) == 0
+            srv.wait_for_output(r"Master has been promoted.", 10)
+            assert wait_until(lambda: pidfile.exists()
+                              and pidfile.read_text().strip() == str(new_master), 5)
+            assert not (tmp_path / "g.pid.2").exists()
+            time.sleep(0.5)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(10)
+            if new_master is not None:
+                workers = children_of(new_master)
+                try:
+                    os.kill(new_master, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+                wait_until(lambda: not os.path.exists("/proc/%d" % new_master)
+                           or _zombie(new_master), 10)
+                for p in workers:
+                    try:
+                        os.kill(p, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+        assert failures == []
+        assert ok[0] > 5
+
+
+def _zombie(pid):
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            data = f.read()
+    except OSError:
+        return True
+    return data[data.rfind(b")") + 2:].split()[0] == b"Z"
+
+
+def test_hup_rebinds_when_bind_changes(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        new_port = probe.getsockname()[1]
+    conf = tmp_path / "conf.py"
+    conf.write_text("bind = ['127.0.0.1:0']\n")
+    with run_server(*APP, "-c", str(conf), "-w", "1", bind=None) as srv:
+        assert get(srv.host, srv.port) == (200, b"ok")
+        conf.write_text("bind = ['127.0.0.1:%d']\n" % new_port)
+        start = len(srv.output())
+        srv.signal(signal.SIGHUP)
+        srv.wait_for_output(r"Listening at: http://127.0.0.1:%d" % new_port, 10, start=start)
+        assert wait_until(lambda: _ok(srv.host, new_port), 5)
+
+
+def test_hup_with_broken_config_keeps_serving(tmp_path):
+    conf = tmp_path / "conf.py"
+    conf.write_text("workers = 1\n")
+    with run_server(*APP, "-c", str(conf)) as srv:
+        [pid] = srv.wait_workers(1)
+        conf.write_text("workers = (\n")
+        srv.signal(signal.SIGHUP)
+        srv.wait_for_output(r"Reload failed, keeping the current configuration", 10)
+        assert get(srv.host, srv.port) == (200, b"ok")
+        assert srv.worker_pids() == [pid]
+        assert srv.stop() == 0
+
+
+def _ok(host, port):
+    try:
+        return get(host, port)[0] == 200
+    except OSError:
+        return False

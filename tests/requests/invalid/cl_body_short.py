@@ -1,0 +1,4 @@
+# EOF before Content-Length bytes arrived.
+from gunicorn.http.errors import NoMoreData
+
+request = NoMoreData

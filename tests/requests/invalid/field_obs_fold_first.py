@@ -1,0 +1,4 @@
+# Whitespace-preceded line right after the request line.
+from gunicorn.http.errors import InvalidHeaderName
+
+request = InvalidHeaderName

@@ -1,0 +1,4 @@
+# Bare LF does not end a line.
+from gunicorn.http.errors import InvalidRequestLine
+
+request = InvalidRequestLine

@@ -1,0 +1,4 @@
+# An empty method.
+from gunicorn.http.errors import InvalidRequestMethod
+
+request = InvalidRequestMethod

@@ -1,0 +1,4 @@
+# The line splits at the first two SP only.
+from gunicorn.http.errors import InvalidHTTPVersion
+
+request = InvalidHTTPVersion

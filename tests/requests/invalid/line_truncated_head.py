@@ -1,0 +1,4 @@
+# EOF before the empty line.
+from gunicorn.http.errors import NoMoreData
+
+request = NoMoreData

@@ -1,0 +1,4 @@
+# HTTP/0.9 simple request: no version.
+from gunicorn.http.errors import InvalidRequestLine
+
+request = InvalidRequestLine

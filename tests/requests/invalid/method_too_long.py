@@ -1,0 +1,4 @@
+# 21 characters.
+from gunicorn.http.errors import InvalidRequestMethod
+
+request = InvalidRequestMethod

@@ -1,0 +1,4 @@
+from gunicorn.http.errors import InvalidProxyLine
+
+cfg.set('proxy_protocol', 'v1')
+request = InvalidProxyLine

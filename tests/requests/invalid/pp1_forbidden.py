@@ -1,0 +1,7 @@
+# source_addr (optional) is the peer handed to RequestParser.
+from gunicorn.http.errors import ForbiddenProxyRequest
+
+cfg.set('proxy_protocol', 'auto')
+cfg.set('proxy_allow_ips', '10.255.255.254')
+source_addr = ('192.0.2.10', 40000)
+request = ForbiddenProxyRequest

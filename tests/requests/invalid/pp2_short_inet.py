@@ -1,0 +1,5 @@
+# Length too short for the INET address block.
+from gunicorn.http.errors import InvalidProxyHeader
+
+cfg.set('proxy_protocol', 'v2')
+request = InvalidProxyHeader

@@ -1,0 +1,5 @@
+# PROXY command with an unspecified protocol: only STREAM is accepted.
+from gunicorn.http.errors import InvalidProxyHeader
+
+cfg.set('proxy_protocol', 'v2')
+request = InvalidProxyHeader

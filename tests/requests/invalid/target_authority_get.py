@@ -1,0 +1,4 @@
+# authority-form only with CONNECT.
+from gunicorn.http.errors import InvalidRequestLine
+
+request = InvalidRequestLine

@@ -1,0 +1,4 @@
+# Raw non-ASCII bytes in the target.
+from gunicorn.http.errors import InvalidRequestLine
+
+request = InvalidRequestLine

@@ -1,0 +1,4 @@
+# Relative references are rejected.
+from gunicorn.http.errors import InvalidRequestLine
+
+request = InvalidRequestLine

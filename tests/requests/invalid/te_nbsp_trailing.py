@@ -1,0 +1,4 @@
+# NBSP is not whitespace.
+from gunicorn.http.errors import UnsupportedTransferCoding
+
+request = UnsupportedTransferCoding

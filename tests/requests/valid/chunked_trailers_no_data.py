@@ -1,0 +1,8 @@
+request = {
+    'method': 'POST',
+    'uri': uri('/c'),
+    'version': (1, 1),
+    'headers': [('TRANSFER-ENCODING', 'chunked')],
+    'body': b'',
+    'trailers': [('X-T', 'v')],
+}

@@ -1,0 +1,2 @@
+# A connection closed before any byte yields no request (StopIteration).
+request = []

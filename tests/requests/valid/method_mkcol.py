@@ -1,0 +1,7 @@
+request = {
+    'method': 'MKCOL',
+    'uri': uri('/dav/'),
+    'version': (1, 1),
+    'headers': [('HOST', 'dav')],
+    'body': b'',
+}

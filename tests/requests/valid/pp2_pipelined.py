@@ -1,0 +1,17 @@
+cfg.set('proxy_protocol', 'v2')
+request = [
+    {
+        'method': 'GET',
+        'uri': uri('/1'),
+        'version': (1, 1),
+        'headers': [],
+        'body': b'',
+    },
+    {
+        'method': 'GET',
+        'uri': uri('/2'),
+        'version': (1, 1),
+        'headers': [],
+        'body': b'',
+    },
+]

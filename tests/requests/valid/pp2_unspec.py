@@ -1,0 +1,11 @@
+cfg.set('proxy_protocol', 'v2')
+request = {
+    'method': 'GET',
+    'uri': uri('/u'),
+    'version': (1, 1),
+    'headers': [],
+    'body': b'',
+    'proxy_protocol_info': {
+        'client_addr': None,
+    },
+}

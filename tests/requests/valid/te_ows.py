@@ -1,0 +1,8 @@
+# SP/HTAB around the value are OWS.
+request = {
+    'method': 'POST',
+    'uri': uri('/c'),
+    'version': (1, 1),
+    'headers': [('TRANSFER-ENCODING', 'chunked')],
+    'body': b'ok',
+}

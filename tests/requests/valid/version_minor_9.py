@@ -1,0 +1,7 @@
+request = {
+    'method': 'GET',
+    'uri': uri('/'),
+    'version': (1, 9),
+    'headers': [],
+    'body': b'',
+}

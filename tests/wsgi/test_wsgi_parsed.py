@@ -1,0 +1,220 @@
+"""WSGI adapter tests over requests parsed by RequestParser with a real Config."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from gunicorn.config import Config
+from gunicorn.http import wsgi
+from gunicorn.http.errors import ConfigurationProblem
+from gunicorn.http.parser import RequestParser
+from tests.wsgi.wsgi_helpers import dechunk, split_head
+
+PEER = ("127.0.0.1", 40000)
+LISTENER = ("127.0.0.1", 8000)
+
+
+def parse(data: bytes, cfg: Config | None = None, peer=PEER):
+    cfg = cfg or Config()
+    parser = RequestParser(cfg, iter([data]), peer)
+    return next(parser), parser, cfg
+
+
+@pytest.fixture
+def pair():
+    a, b = socket.socketpair()
+    a.settimeout(5)
+    b.settimeout(5)
+    yield a, b
+    a.close()
+    b.close()
+
+
+def drain(b):
+    chunks = []
+    while True:
+        data = b.recv(65536)
+        if not data:
+            return b"".join(chunks)
+        chunks.append(data)
+
+
+def test_environ_from_parsed_request(pair):
+    a, b = pair
+    req, _, cfg = parse(
+        b"GET /x%2Fy/%C3%A9?q=1&r=2 HTTP/1.1\r\nHost: example.org\r\nContent-Type: a/b\r\n"
+        b"X-Multi: 1\r\nX-Multi: 2\r\nUser-Agent: t\r\n\r\n"
+    )
+    resp, env = wsgi.create(req, a, PEER, LISTENER, cfg)
+    assert env["REQUEST_METHOD"] == "GET"
+    assert env["RAW_URI"] == "/x%2Fy/%C3%A9?q=1&r=2"
+    assert env["PATH_INFO"] == "/x/y/\u00c3\u00a9"
+    assert env["QUERY_STRING"] == "q=1&r=2"
+    assert env["SERVER_PROTOCOL"] == "HTTP/1.1"
+    assert env["HTTP_HOST"] == "example.org"
+    assert env["CONTENT_TYPE"] == "a/b"
+    assert env["HTTP_X_MULTI"] == "1,2"
+    assert env["HTTP_USER_AGENT"] == "t"
+    assert env["wsgi.input"] is req.body
+    assert env["wsgi.input"].read() == b""
+    assert env["wsgi.url_scheme"] == "http"
+    assert env["wsgi.multiprocess"] is False
+    assert env["SERVER_SOFTWARE"] == "gunicorn/25.0.0"
+
+
+def test_secure_scheme_header_from_trusted_peer(pair):
+    a, _ = pair
+    req, _, cfg = parse(b"GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-Proto: https\r\n\r\n")
+    _, env = wsgi.create(req, a, PEER, LISTENER, cfg)
+    assert env["wsgi.url_scheme"] == "https"
+
+
+def test_script_name_header_from_trusted_peer(pair, monkeypatch):
+    monkeypatch.delenv("SCRIPT_NAME", raising=False)
+    a, _ = pair
+    req, _, cfg = parse(b"GET /mnt/app/x HTTP/1.1\r\nHost: h\r\nSCRIPT_NAME: /mnt/app\r\n\r\n")
+    _, env = wsgi.create(req, a, PEER, LISTENER, cfg)
+    assert env["SCRIPT_NAME"] == "/mnt/app"
+    assert env["PATH_INFO"] == "/x"
+
+
+def test_script_name_header_mismatch(pair):
+    a, _ = pair
+    req, _, cfg = parse(b"GET /other HTTP/1.1\r\nHost: h\r\nSCRIPT_NAME: /mnt\r\n\r\n")
+    with pytest.raises(ConfigurationProblem):
+        wsgi.create(req, a, PEER, LISTENER, cfg)
+
+
+def test_proxy_protocol_v1_environ(pair):
+    a, _ = pair
+    cfg = Config()
+    cfg.set("proxy_protocol", "v1")
+    req, _, cfg = parse(
+        b"PROXY TCP4 192.0.2.10 198.51.100.1 56324 443\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", cfg
+    )
+    _, env = wsgi.create(req, a, PEER, LISTENER, cfg)
+    assert env["PROXY_PROTOCOL"] == "TCP4"
+    assert env["REMOTE_ADDR"] == "192.0.2.10"
+    assert env["REMOTE_PORT"] == "56324"
+    assert env["PROXY_ADDR"] == "198.51.100.1"
+    assert env["PROXY_PORT"] == "443"
+
+
+def test_chunked_request_body_and_response(pair):
+    a, b = pair
+    req, _, cfg = parse(
+        b"POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+    )
+    resp, env = wsgi.create(req, a, PEER, LISTENER, cfg)
+    body = env["wsgi.input"].read()
+    assert body == b"hello world"
+    resp.start_response("200 OK", [("Content-Type", "text/plain")])
+    resp.write(body)
+    resp.close()
+    assert not resp.should_close()
+    a.shutdown(socket.SHUT_WR)
+    status, h, _, rest = split_head(drain(b))
+    assert status == "HTTP/1.1 200 OK"
+    assert h["transfer-encoding"] == "chunked"
+    assert dechunk(rest) == (b"hello world", b"")
+
+
+def test_http10_request_closes(pair):
+    a, b = pair
+    req, _, cfg = parse(b"GET / HTTP/1.0\r\n\r\n")
+    resp, env = wsgi.create(req, a, PEER, LISTENER, cfg)
+    assert env["SERVER_PROTOCOL"] == "HTTP/1.0"
+    resp.start_response("200 OK", [])
+    resp.write(b"x")
+    resp.close()
+    a.shutdown(socket.SHUT_WR)
+    status, h, _, body = split_head(drain(b))
+    assert status == "HTTP/1.0 200 OK"
+    assert h["connection"] == "close"
+    assert body == b"x"
+
+
+def test_connection_close_request(pair):
+    a, _ = pair
+    req, _, cfg = parse(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+    resp, _ = wsgi.create(req, a, PEER, LISTENER, cfg)
+    resp.start_response("200 OK", [("Content-Length", "0")])
+    assert resp.should_close()
+
+
+def test_expect_continue_lazy_with_real_body(pair):
+    a, b = pair
+    req, parser, cfg = parse(
+        b"PUT /x HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\ndata"
+    )
+    resp, env = wsgi.create(req, a, PEER, LISTENER, cfg)
+    b.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        b.recv(10)
+    b.setblocking(True)
+    assert env["wsgi.input"].read(2) == b"da"
+    assert b.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+    assert env["wsgi.input"].read() == b"ta"
+    resp.start_response("201 Created", [("Content-Length", "0")])
+    resp.close()
+    assert not resp.should_close()
+    assert b.recv(1000).startswith(b"HTTP/1.1 201 Created\r\n")
+
+
+def test_expect_continue_unread_closes(pair):
+    a, b = pair
+    req, parser, cfg = parse(
+        b"PUT /x HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"
+    )
+    resp, env = wsgi.create(req, a, PEER, LISTENER, cfg)
+    resp.start_response("413 Content Too Large", [("Content-Length", "0")])
+    resp.close()
+    assert resp.should_close()
+    assert req.should_close()
+    data = b.recv(1000)
+    assert data.startswith(b"HTTP/1.1 413 Content Too Large\r\n")
+    assert b"Connection: close\r\n" in data
+    assert b"100 Continue" not in data
+    # the parser does not try to read the held-back body as the next request
+    with pytest.raises(StopIteration):
+        next(parser)
+
+
+def test_expect_ignored_on_http10(pair):
+    a, b = pair
+    req, _, cfg = parse(b"POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx")
+    resp, env = wsgi.create(req, a, PEER, LISTENER, cfg)
+    assert env["wsgi.input"].read() == b"x"
+    b.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        b.recv(10)
+
+
+def test_early_hints_http10_skipped(pair):
+    a, b = pair
+    req, _, cfg = parse(b"GET / HTTP/1.0\r\n\r\n")
+    resp, env = wsgi.create(req, a, PEER, LISTENER, cfg)
+    env["wsgi.early_hints"]([("Link", "</a>; rel=preload")])
+    b.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        b.recv(10)
+
+
+def test_sendfile_setting_from_config(tmp_path, pair):
+    a, b = pair
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"z" * 3000)
+    cfg = Config()
+    cfg.set("sendfile", False)
+    req, _, cfg = parse(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", cfg)
+    resp, env = wsgi.create(req, a, PEER, LISTENER, cfg)
+    assert not resp.can_sendfile()
+    with open(path, "rb") as f:
+        assert resp.sendfile(env["wsgi.file_wrapper"](f)) is False
+    cfg2 = Config()
+    req2, _, cfg2 = parse(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", cfg2)
+    resp2, _ = wsgi.create(req2, a, PEER, LISTENER, cfg2)
+    assert resp2.can_sendfile()
