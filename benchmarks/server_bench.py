@@ -143,23 +143,11 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait(5)
 
 
-def bench(server: str, python: str, worker: str, appdir: str, args: argparse.Namespace
-          ) -> list[Result]:
-    """Both load shapes against one freshly started server."""
-    port = free_port()
-    proc = start_server(python, worker, port, appdir, server == "ours", args.threads)
-    results = []
-    try:
-        wait_ready(port, proc)
-        run_wrk(port, 2, args.connections, close=False)  # warm-up
-        for mode, close in (("keep-alive", False), ("conn-per-req", True)):
-            rps, p99, errors = run_wrk(port, args.duration, args.connections, close)
-            results.append(Result(server, worker, mode, rps, p99, errors))
-            print("  %-8s %-8s %-13s %10.0f req/s  p99 %8.2f ms  %s"
-                  % (server, worker, mode, rps, p99, errors), flush=True)
-    finally:
-        stop_server(proc)
-    return results
+def median(values: list[float]) -> float:
+    """The median of a non-empty list."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--venv", default=DEFAULT_VENV, help="upstream gunicorn venv")
     parser.add_argument("--skip-upstream", action="store_true")
     parser.add_argument("--workers", default="sync,gthread", help="worker classes to run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
     args = parser.parse_args(argv)
 
     for tool in ("wrk", "taskset"):
@@ -187,16 +176,47 @@ def main(argv: list[str] | None = None) -> int:
         f.write(APP_SOURCE)
 
     workers = [w.strip() for w in args.workers.split(",") if w.strip()]
-    results: list[Result] = []
-    print("wrk -t1 -c%d -d%ds; server on CPU 0 (-w 1, --threads %d), wrk on CPU 1"
-          % (args.connections, args.duration, args.threads))
+    servers = ["ours"] + ([] if args.skip_upstream else ["upstream"])
+    pythons = {"ours": sys.executable, "upstream": upstream_python}
+    modes = (("keep-alive", False), ("conn-per-req", True))
+    print("wrk -t1 -c%d -d%ds x %d rounds (median); server on CPU 0 (-w 1, --threads %d), "
+          "wrk on CPU 1" % (args.connections, args.duration, args.rounds, args.threads))
+    # all servers run at once (idle ones cost nothing) so that rounds can
+    # interleave ours and upstream: machine noise then hits both alike
+    procs: dict[tuple[str, str], tuple[subprocess.Popen, int]] = {}
+    samples: dict[tuple[str, str, str], list[tuple[float, float, str]]] = {}
     try:
         for worker in workers:
-            results += bench("ours", sys.executable, worker, appdir, args)
-            if not args.skip_upstream:
-                results += bench("upstream", upstream_python, worker, appdir, args)
+            for server in servers:
+                port = free_port()
+                proc = start_server(pythons[server], worker, port, appdir, server == "ours",
+                                    args.threads)
+                procs[(server, worker)] = (proc, port)
+        for (_server, _worker), (proc, port) in procs.items():
+            wait_ready(port, proc)
+            run_wrk(port, 2, args.connections, close=False)  # warm-up
+        for rnd in range(args.rounds):
+            for worker in workers:
+                for mode, close in modes:
+                    for server in servers:
+                        _proc, port = procs[(server, worker)]
+                        rps, p99, errors = run_wrk(port, args.duration, args.connections, close)
+                        samples.setdefault((server, worker, mode), []).append((rps, p99, errors))
+                        print("  round %d  %-8s %-8s %-13s %10.0f req/s  p99 %8.2f ms  %s"
+                              % (rnd + 1, server, worker, mode, rps, p99, errors), flush=True)
     finally:
+        for proc, _port in procs.values():
+            stop_server(proc)
         shutil.rmtree(appdir, ignore_errors=True)
+
+    results: list[Result] = []
+    print("\nmedians:")
+    for (server, worker, mode), runs in samples.items():
+        res = Result(server, worker, mode, median([r[0] for r in runs]),
+                     median([r[1] for r in runs]), "; ".join(r[2] for r in runs if r[2]))
+        results.append(res)
+        print("  %-8s %-8s %-13s %10.0f req/s  p99 %8.2f ms  %s"
+              % (server, worker, mode, res.rps, res.p99_ms, res.errors))
 
     if args.skip_upstream:
         return 0

@@ -45,6 +45,17 @@ def _close_fd(fd: int) -> None:
         pass
 
 
+def _address_str(addr: Any, is_ssl: bool) -> str:
+    """Display form of a parsed bind address (used when the master binds nothing)."""
+    if isinstance(addr, tuple):
+        scheme = "https" if is_ssl else "http"
+        host = "[%s]" % addr[0] if util.is_ipv6(addr[0]) else addr[0]
+        return "%s://%s:%s" % (scheme, host, addr[1])
+    if isinstance(addr, int):
+        return "fd://%d" % addr
+    return "unix:%s" % addr
+
+
 # signals that must not interrupt the child between fork() and its own init_signals()
 _CHILD_IGNORED = ("SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH")
 
@@ -197,7 +208,11 @@ class Arbiter:
             if not (self.cfg.reuse_port and hasattr(socket, "SO_REUSEPORT")):
                 self.LISTENERS = sock.create_sockets(self.cfg, self.log, fds)
 
-        listeners_str = ",".join(str(lnr) for lnr in self.LISTENERS)
+        if self.LISTENERS:
+            listeners_str = ",".join(str(lnr) for lnr in self.LISTENERS)
+        else:
+            # reuse_port: each worker binds its own listeners
+            listeners_str = ",".join(_address_str(a, self.cfg.is_ssl) for a in self.cfg.address)
         self.log.debug("Arbiter booted")
         self.log.info("Listening at: %s (%s)", listeners_str, self.pid)
         self.log.info("Using worker: %s", self.cfg.worker_class_str)

@@ -98,9 +98,17 @@ class Config:
         # Derived values keyed on the identity of the raw value they came from,
         # so a later ``set()`` (which stores a new object) invalidates them.
         self._derived: dict[str, tuple[Any, Any]] = {}
+        # Mirror every value into this instance's __dict__: ``cfg.<name>`` is then
+        # an ordinary attribute read on the hot path. Derived properties with a
+        # setting's name (worker_class, sendfile, ...) still win, being data
+        # descriptors on the class.
+        namespace = self.__dict__
+        for setting in self.settings.values():
+            setting.bind_mirror(namespace)
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached when normal lookup fails, i.e. for setting names.
+        # Only reached when normal lookup fails: unknown names, or settings
+        # added to ``self.settings`` after construction.
         try:
             return self.__dict__["settings"][name].value
         except KeyError:

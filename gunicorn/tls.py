@@ -13,6 +13,7 @@ certificates are therefore picked up without a restart.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import ssl
@@ -40,7 +41,12 @@ _h2_available: bool | None = None
 
 
 def _h2_importable() -> bool:
-    """True when the ``h2`` package can be imported (cached per process)."""
+    """True when HTTP/2 can be served: the ``h2`` package imports and our
+    ``gunicorn.http2`` package is present (cached per process).
+
+    Advertising h2 without a way to speak it would break every client that
+    prefers h2, so both are required.
+    """
     global _h2_available
     if _h2_available is None:
         try:
@@ -48,7 +54,10 @@ def _h2_importable() -> bool:
         except ImportError:
             _h2_available = False
         else:
-            _h2_available = True
+            try:
+                _h2_available = importlib.util.find_spec("gunicorn.http2") is not None
+            except (ImportError, ValueError):
+                _h2_available = False
     return _h2_available
 
 
@@ -59,7 +68,8 @@ def _get_alpn_protocols(conf: Any) -> list[str]:
         conf: a Config; reads ``http_protocols`` (list of "h1"/"h2"/"h3").
 
     Returns:
-        ``[]`` unless "h2" is configured and the h2 package is importable;
+        ``[]`` unless "h2" is configured and HTTP/2 can be served (the h2
+        package and ``gunicorn.http2`` are importable);
         otherwise each configured entry mapped through ALPN_PROTOCOL_MAP
         (unknown entries are skipped).  RFC 7301 section 3.1.
     """

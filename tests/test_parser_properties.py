@@ -163,7 +163,7 @@ def test_generated_requests_round_trip(reqs: list[tuple[bytes, dict[str, Any]]],
     data = b"".join(wire for wire, _ in reqs)
     parsed = parse_all(data, random.Random(seed))
     assert len(parsed) == len(reqs)
-    for (req, body), (_, exp) in zip(parsed, reqs):
+    for (req, body), (_, exp) in zip(parsed, reqs, strict=True):
         assert req.method == exp["method"]
         assert req.uri == exp["uri"]
         assert req.path == exp["path"]
@@ -354,6 +354,21 @@ def test_endless_chunked_framing_is_cut(head: bytes, filler: bytes) -> None:
     assert isinstance(exc, ERRORS), exc
     bound = len(head) + cfg.limit_request_fields * (cfg.limit_request_field_size + 2) + 4 + SLACK
     assert source.pulled <= bound, (source.pulled, bound)
+
+
+@pytest.mark.parametrize("mode,head,filler", [
+    ("v1", b"PROXY TCP4 ", b"1"),                               # endless PROXY v1 line
+    ("auto", b"PROXY TCP6 ", b"0:"),
+    ("v2", b"\r\n\r\n\x00\r\nQUIT\n\x21\x11\xff\xff", b"\x00"),   # 64 KiB v2 address block
+])
+def test_endless_proxy_prefix_is_cut(mode: str, head: bytes, filler: bytes) -> None:
+    cfg = Config()
+    cfg.set("proxy_protocol", mode)
+    source = EndlessSource(head, filler)
+    exc = parse_endless(source, cfg)
+    assert isinstance(exc, ERRORS), exc
+    # the v2 address block may be 64 KiB; what follows is bounded like a request line
+    assert source.pulled <= 16 + 65535 + cfg.limit_request_line + SLACK, source.pulled
 
 
 def test_endless_body_is_streamed_not_buffered() -> None:

@@ -61,10 +61,11 @@ __all__ = [
 
 
 def create(req: Any, sock: Any, client: Any, server: Any, cfg: Any) -> tuple[Response, dict[str, Any]]:
-    """Build the Response and the environ for one parsed HTTP/1.x request.
+    """Build the Response and the environ for one parsed request.
 
     Args:
-        req: a ``gunicorn.http.message.Request``.
+        req: a ``gunicorn.http.message.Request`` (or an HTTP/2 request object
+            with the same attributes and ``version == (2, 0)``).
         sock: the client socket (``gunicorn.socket``; responses are written to it).
         client: the peer address: (host, port) tuple, or a str for unix peers.
         server: the listener address: (host, port) tuple or a unix socket path.
@@ -80,6 +81,10 @@ def create(req: Any, sock: Any, client: Any, server: Any, cfg: Any) -> tuple[Res
 
     When the request carries ``Expect: 100-continue`` (HTTP/1.1+), ``HTTP/1.1
     100 Continue`` is sent on the application's first ``wsgi.input`` read.
+    HTTP/2 requests also get ``HTTP_VERSION`` "2" and the
+    ``gunicorn.http2.priority_weight`` / ``priority_depends_on`` keys, and
+    never any HTTP/1 interim bytes (early hints go through the stream's
+    connection; workers may install their own callback).
     """
     resp = Response(req, sock, cfg)
     environ = default_environ(req, sock, cfg)

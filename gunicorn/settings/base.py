@@ -36,6 +36,8 @@ class SettingMeta(type):
     def __new__(mcs, clsname: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> SettingMeta:
         if not any(isinstance(b, SettingMeta) for b in bases) or "name" not in attrs:
             return super().__new__(mcs, clsname, bases, attrs)
+        # ``value`` is a property of Setting; a class-level value would shadow it.
+        attrs.pop("value", None)
         validator = attrs.get("validator")
         if validator is not None and not isinstance(validator, staticmethod):
             attrs["validator"] = staticmethod(validator)
@@ -66,7 +68,6 @@ class Setting(metaclass=SettingMeta):
     """
 
     name: str | None = None
-    value: Any = None
     section: str | None = None
     cli: list[str] | None = None
     validator: Callable[[Any], Any] | None = None
@@ -81,6 +82,29 @@ class Setting(metaclass=SettingMeta):
     order: int = -1
     default_doc: str | None = None
     default_factory: Callable[[], Any] | None = None
+
+    # Where ``value`` lives, plus an optional dict (the owning Config's
+    # ``__dict__``) that mirrors it so ``cfg.<name>`` is a plain attribute read.
+    _value: Any = None
+    _sink: dict[str, Any] | None = None
+
+    @property
+    def value(self) -> Any:
+        """The current (validated) value."""
+        return self._value
+
+    @value.setter
+    def value(self, val: Any) -> None:
+        self._value = val
+        sink = self._sink
+        if sink is not None:
+            sink[self.name] = val  # type: ignore[index]
+
+    def bind_mirror(self, sink: dict[str, Any] | None) -> None:
+        """Mirror this setting's value into ``sink[name]`` from now on (None stops)."""
+        self._sink = sink
+        if sink is not None:
+            sink[self.name] = self._value  # type: ignore[index]
 
     def __init__(self) -> None:
         # default_factory: a default that depends on when the Config is built
@@ -115,8 +139,13 @@ class Setting(metaclass=SettingMeta):
         parser.add_argument(*self.cli, **kwargs)
 
     def copy(self) -> Setting:
-        """Return a shallow copy (the value object is shared until the next ``set``)."""
-        return copy.copy(self)
+        """Return a shallow copy (the value object is shared until the next ``set``).
+
+        The copy is not mirrored into any Config.
+        """
+        dup = copy.copy(self)
+        dup._sink = None
+        return dup
 
     def get(self) -> Any:
         """Return the current (validated) value."""

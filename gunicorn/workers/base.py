@@ -20,7 +20,6 @@ from random import randint
 from typing import Any
 
 from gunicorn import util
-from gunicorn.errors import AppImportError  # noqa: F401  (re-exported for subclasses)
 from gunicorn.reloader import reloader_engines
 from gunicorn.workers.workertmp import WorkerTmp
 

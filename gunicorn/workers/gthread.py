@@ -53,6 +53,8 @@ BUSY = 2
 CLOSED = 3
 
 _RECV_SIZE = 65536
+# unread request body (bytes) we read and discard to keep a connection alive
+_DRAIN_LIMIT = 8 * 1024 * 1024
 _MSG_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
 _EPOLLIN = getattr(select, "EPOLLIN", 1)
 _EPOLLOUT = getattr(select, "EPOLLOUT", 4)
@@ -852,10 +854,18 @@ class ThreadWorker(base.Worker):
                 keepalive = self.handle_request(req, conn)
                 if not keepalive:
                     break
-                # drain what the application left unread (RFC 9112 section 9.3)
+                # drain what the application left unread (RFC 9112 section 9.3);
+                # past _DRAIN_LIMIT closing is cheaper than reading on
                 body_read = req.body.read
-                while body_read(_RECV_SIZE):
-                    pass
+                drained = 0
+                while drained <= _DRAIN_LIMIT:
+                    data = body_read(_RECV_SIZE)
+                    if not data:
+                        break
+                    drained += len(data)
+                else:
+                    keepalive = False
+                    break
                 req = None
                 if not reader.buf or not self.alive:
                     break
@@ -1017,7 +1027,13 @@ class ThreadWorker(base.Worker):
                     respiter.close()
             status, headers = status_holder
             code = int(status.split(None, 1)[0])
-            h2conn.send_response(stream_id, code, headers, b"".join(body))
+            payload = b"".join(body)
+            h2conn.send_response(stream_id, code, headers, payload)
+            # the access log reads the outcome from the Response object
+            resp.status = status
+            resp.status_code = code
+            resp.headers = list(headers)
+            resp.sent = len(payload)
             self.log.access(resp, req, environ, datetime.now() - request_start)
         except Exception as e:
             self.log.exception("Error handling HTTP/2 request")

@@ -292,3 +292,47 @@ def _ok(host, port):
         return get(host, port)[0] == 200
     except OSError:
         return False
+
+
+def test_usr2_under_systemd_passes_listen_fds():
+    launcher = os.path.join(HERE, "arbiter_launcher.py")
+    new_master = None
+    with run_server(*APP, "-w", "1", bind=None, module_args=[launcher, "systemd"]) as srv:
+        [old_worker] = srv.wait_workers(1)
+        srv.signal(signal.SIGUSR2)
+        assert wait_until(lambda: any(p != old_worker for p in children_of(srv.pid)), 10)
+        new_master = [p for p in children_of(srv.pid) if p != old_worker][0]
+        try:
+            assert wait_until(lambda: len(children_of(new_master)) == 1, 15)
+            srv.signal(signal.SIGTERM)
+            assert srv.proc.wait(10) == 0
+            srv.wait_for_output(r"Master has been promoted.", 10)
+            assert wait_until(lambda: _ok(srv.host, srv.port), 5)
+            assert get(srv.host, srv.port, "/env?k=LISTEN_FDS") == (200, b"<unset>")
+        finally:
+            workers = children_of(new_master)
+            try:
+                os.kill(new_master, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            wait_until(lambda: _zombie(new_master), 10)
+            for p in workers:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def test_process_titles():
+    import pytest
+
+    pytest.importorskip("setproctitle")
+
+    def title(pid):
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode().strip()
+
+    with run_server(*APP, "-w", "1", "-n", "arbtitle") as srv:
+        [worker] = srv.wait_workers(1)
+        assert wait_until(lambda: title(srv.pid) == "gunicorn: master [arbtitle]", 5)
+        assert wait_until(lambda: title(worker) == "gunicorn: worker [arbtitle]", 5)

@@ -211,6 +211,7 @@ def test_custom_setting_subclass_is_registered():
 
     class MyCustomThing(config.Setting):
         name = "my_custom_thing_for_test"
+        value = "ignored: the validated default is the value"
         section = "Custom"
         validator = config.validate_pos_int
         default = 5
@@ -455,4 +456,20 @@ def test_get_attribute_is_cheap(cfg):
     import timeit
 
     per_access = min(timeit.repeat(lambda: cfg.keepalive, number=20000, repeat=3)) / 20000
-    assert per_access < 5e-6
+    assert per_access < 1e-6
+
+
+def test_attribute_reads_follow_every_kind_of_update(cfg):
+    cfg.set("keepalive", 5)
+    assert cfg.keepalive == 5
+    cfg.settings["keepalive"].set("6")
+    assert cfg.keepalive == 6
+    cfg.settings["keepalive"].value = 7
+    assert cfg.keepalive == 7
+    detached = cfg.settings["keepalive"].copy()
+    detached.set(1)
+    assert cfg.keepalive == 7
+    # derived properties keep precedence over mirrored values
+    cfg.set("threads", 3)
+    assert cfg.worker_class_str == "gthread"
+    assert cfg.settings["worker_class"].value == "sync"

@@ -174,8 +174,8 @@ def test_two_argument_post_request_and_dotted_hook(tmp_path):
         "def post_request(worker, req):\n"
         "    open(os.environ['HOOK_MARKER_FILE'], 'a').write('post %s\\n' % req.path)\n")
     (tmp_path / "hookapp2.py").write_text(APP)
-    env = {"HOOK_MARKER_FILE": str(marker), "PYTHONPATH": "%s:%s" % (
-        os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), tmp_path)}
+    # The server's working directory (tmp_path) is on sys.path: the dotted hook imports.
+    env = {"HOOK_MARKER_FILE": str(marker)}
     with run_server("-c", str(tmp_path / "c.py"), "hookapp2:app", env=env,
                     cwd=str(tmp_path)) as srv:
         with urllib.request.urlopen(srv.url + "/p", timeout=10) as resp:
@@ -184,3 +184,108 @@ def test_two_argument_post_request_and_dotted_hook(tmp_path):
     lines = marker.read_text().splitlines()
     assert lines[0] == "ready"
     assert "post /p" in lines
+
+
+SIGNAL_HOOKS_CONFIG = '''
+import json, os
+
+MARKER = os.environ["HOOK_MARKER_FILE"]
+
+
+def _mark(hook, *args):
+    line = json.dumps({"hook": hook, "pid": os.getpid(),
+                       "types": [type(a).__name__ for a in args]}) + "\\n"
+    fd = os.open(MARKER, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
+
+
+workers = 1
+timeout = 1
+graceful_timeout = 3
+
+
+def on_reload(server):
+    _mark("on_reload", server)
+
+
+def worker_int(worker):
+    _mark("worker_int", worker)
+
+
+def worker_abort(worker):
+    _mark("worker_abort", worker)
+'''
+
+SLOW_APP = '''
+import time
+
+def app(environ, start_response):
+    if environ["PATH_INFO"] == "/slow":
+        time.sleep(10)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+'''
+
+
+def _wait_for_hook(path, hook, timeout=10.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            found = [r for r in _records(path) if r["hook"] == hook]
+            if found:
+                return found[0]
+        time.sleep(0.05)
+    raise AssertionError("hook %s did not fire" % hook)
+
+
+def _get_with_retry(url, timeout=15.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                return resp.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def test_signal_hooks(tmp_path):
+    import signal
+    import socket
+
+    pytest.importorskip("gunicorn.arbiter")
+    marker = tmp_path / "sig.jsonl"
+    (tmp_path / "sig_conf.py").write_text(SIGNAL_HOOKS_CONFIG)
+    (tmp_path / "slowapp.py").write_text(SLOW_APP)
+    env = {"HOOK_MARKER_FILE": str(marker)}
+    with run_server("-c", str(tmp_path / "sig_conf.py"), "slowapp:app", env=env,
+                    cwd=str(tmp_path)) as srv:
+        # SIGHUP: the master reloads its configuration
+        os.kill(srv.pid, signal.SIGHUP)
+        rec = _wait_for_hook(marker, "on_reload")
+        assert rec["pid"] == srv.pid and rec["types"] == ["Arbiter"]
+
+        # a request that outlives ``timeout``: the master aborts the worker
+        _get_with_retry(srv.url + "/")
+        conn = socket.create_connection((srv.host, srv.port), timeout=15)
+        try:
+            conn.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            rec = _wait_for_hook(marker, "worker_abort", timeout=15)
+            assert rec["pid"] != srv.pid and rec["types"] == ["SyncWorker"]
+        finally:
+            conn.close()
+
+        # SIGQUIT: quick shutdown, each worker runs worker_int. First make sure the
+        # replacement worker is serving (its signal handlers are installed).
+        _get_with_retry(srv.url + "/")
+        srv.stop(signal.SIGQUIT)
+    rec = _wait_for_hook(marker, "worker_int", timeout=5)
+    assert rec["pid"] != srv.pid and rec["types"] == ["SyncWorker"]

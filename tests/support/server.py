@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
+import signal as signals
 import subprocess
 import sys
 import threading
@@ -150,7 +150,7 @@ class GunicornServer:
             time.sleep(0.05)
         raise ServerError("expected %d workers, have %r; output:\n%s" % (count, pids, self.output()))
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int:
+    def stop(self, sig: int = signals.SIGTERM, timeout: float = 10.0) -> int:
         """Signal the master and wait for it; SIGKILL the group after ``timeout``.
 
         Returns the exit code.
@@ -171,12 +171,12 @@ class GunicornServer:
         """SIGKILL the master's process group (only processes this test started)."""
         pids = [self.pid] + self.worker_pids()
         try:
-            os.killpg(self.pid, signal.SIGKILL)
+            os.killpg(self.pid, signals.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         for pid in pids:
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, signals.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
         try:
@@ -229,7 +229,7 @@ def run_server(
         yield srv
     finally:
         try:
-            srv.stop(signal.SIGTERM, timeout=10)
+            srv.stop(signals.SIGTERM, timeout=10)
         finally:
             if srv.proc.poll() is None:
                 srv.kill()

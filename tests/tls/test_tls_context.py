@@ -42,7 +42,8 @@ def test_alpn_empty_unless_h2_configured():
     assert tls._get_alpn_protocols(cfg) == []
 
 
-def test_alpn_maps_in_order():
+def test_alpn_maps_in_order(monkeypatch):
+    monkeypatch.setattr(tls, "_h2_available", True)
     cfg = Config()
     cfg.set("http_protocols", "h2,h1")
     assert tls._get_alpn_protocols(cfg) == ["h2", "http/1.1"]
@@ -102,7 +103,8 @@ def test_ssl_context_hook_can_replace_context(files):
     assert ctx.minimum_version == ssl.TLSVersion.TLSv1_3
 
 
-def test_wrap_socket_handshake_and_alpn(files):
+def test_wrap_socket_handshake_and_alpn(files, monkeypatch):
+    monkeypatch.setattr(tls, "_h2_available", True)
     cfg = make_cfg(files, http_protocols="h2,h1")
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]

@@ -130,11 +130,14 @@ def test_access_log_line():
         srv.wait_for_output(r'"GET /pid\?x=1 HTTP/1\.1" 200 \d+')
 
 
-def test_reload_syntax_error_serves_500_then_recovers(tmp_path):
+@pytest.mark.parametrize("engine", ["poll", "inotify"])
+def test_reload_syntax_error_serves_500_then_recovers(tmp_path, engine):
+    if engine == "inotify":
+        pytest.importorskip("inotify_simple")
     appfile = tmp_path / "arb_reload_app.py"
     appfile.write_text("def app(e, s):\n    s('200 OK', [('Content-Length', '2')])\n"
                        "    return [b'v1']\n")
-    with run_server("--reload", "--reload-engine", "poll", "--pythonpath", str(tmp_path),
+    with run_server("--reload", "--reload-engine", engine, "--pythonpath", str(tmp_path),
                     "-w", "1", "arb_reload_app:app") as srv:
         assert req(srv)[3] == b"v1"
         [pid] = srv.wait_workers(1)

@@ -1,0 +1,4 @@
+# Only a CRLF empty line is forgiven.
+from gunicorn.http.errors import InvalidRequestLine
+
+request = InvalidRequestLine

@@ -1,0 +1,3 @@
+from gunicorn.http.errors import InvalidHTTPVersion
+
+request = InvalidHTTPVersion
