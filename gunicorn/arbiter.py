@@ -538,8 +538,13 @@ class Arbiter:
             environ["GUNICORN_PID"] = str(master_pid)
 
             if self.systemd:
+                # sd_listen_fds(3) numbers the fds from 3 with no gaps; after a HUP
+                # rebind ours may not be, so renumber them (dup first: no clobbering)
+                fds = [os.dup(lnr.fileno()) for lnr in self.LISTENERS]
+                for i, fd in enumerate(fds):
+                    os.dup2(fd, systemd.SD_LISTEN_FDS_START + i, inheritable=True)
                 environ["LISTEN_PID"] = str(os.getpid())
-                environ["LISTEN_FDS"] = str(len(self.LISTENERS))
+                environ["LISTEN_FDS"] = str(len(fds))
             else:
                 environ["GUNICORN_FD"] = ",".join(str(lnr.fileno()) for lnr in self.LISTENERS)
 

@@ -106,6 +106,28 @@ class Config:
         for setting in self.settings.values():
             setting.bind_mirror(namespace)
 
+    # Pickling and copying rebuild the value mirror on the new object.
+    _PLAIN_ATTRS = ("usage", "prog", "env_orig")
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: self.__dict__[k] for k in self._PLAIN_ATTRS}
+        state["settings"] = self.settings
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        namespace = self.__dict__
+        namespace.update(state)
+        namespace["_derived"] = {}
+        for setting in self.settings.values():
+            setting.bind_mirror(namespace)
+
+    def __copy__(self) -> Config:
+        state = self.__getstate__()
+        state["settings"] = {name: s.copy() for name, s in self.settings.items()}
+        dup = Config.__new__(Config)
+        dup.__setstate__(state)
+        return dup
+
     def __getattr__(self, name: str) -> Any:
         # Only reached when normal lookup fails: unknown names, or settings
         # added to ``self.settings`` after construction.

@@ -38,6 +38,19 @@ def _expand(patterns: Iterable[str]) -> list[str]:
     return out
 
 
+def _pattern_dir(pattern: str) -> str:
+    """The directory to watch for ``pattern``: its parent, or for a glob the
+    longest leading part without wildcards (so files created later are seen)."""
+    path = os.path.abspath(pattern)
+    if not glob.has_magic(path):
+        return os.path.dirname(path)
+    parts = path.split(os.sep)
+    for i, part in enumerate(parts):
+        if glob.has_magic(part):
+            return os.sep.join(parts[:i]) or os.sep
+    return os.path.dirname(path)
+
+
 def _module_files() -> list[str]:
     """Source files of every loaded module (``.pyc`` mapped back to ``.py``)."""
     files = []
@@ -87,7 +100,7 @@ class Reloader(threading.Thread):
                 old = mtimes.get(filename)
                 if old is None:
                     mtimes[filename] = mtime
-                elif mtime > old:
+                elif mtime != old:
                     mtimes[filename] = mtime
                     if self._callback:
                         self._callback(filename)
@@ -125,6 +138,7 @@ class InotifyReloader(threading.Thread):
     def add_extra_file(self, filename: str) -> None:
         """Watch ``filename`` (a path or glob) too."""
         self._extra_files.add(filename)
+        self._watch_dir(_pattern_dir(filename))
         for path in _expand([filename]):
             self._watch_dir(os.path.dirname(os.path.abspath(path)))
 
@@ -143,6 +157,8 @@ class InotifyReloader(threading.Thread):
         return {os.path.abspath(f) for f in _module_files() + _expand(self._extra_files)}
 
     def run(self) -> None:
+        for pattern in self._extra_files:
+            self._watch_dir(_pattern_dir(pattern))
         for fname in self.get_files():
             self._watch_dir(os.path.dirname(fname))
         while True:

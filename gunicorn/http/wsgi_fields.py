@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from gunicorn.http.errors import InvalidHeader, InvalidHeaderName
+from gunicorn.util import HOP_HEADERS
 
 __all__ = [
     "TOKEN_RE",
@@ -44,20 +45,7 @@ STATUS_RE = re.compile(r"([1-9][0-9]{2})(?: [\t\x20-\x7e\x80-\xff]*)?")
 
 # Connection-specific fields the server owns (RFC 9110 section 7.6.1), plus
 # Server and Date, which the server always writes itself.
-HOP_BY_HOP = frozenset(
-    (
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-        "server",
-        "date",
-    )
-)
+HOP_BY_HOP = HOP_HEADERS
 
 
 class InvalidResponseHeader(InvalidHeader):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from gunicorn.settings.base import UnsupportedSetting, define
+from gunicorn.settings.hooks import hook_default
 from gunicorn.settings.validators import validate_callable, validate_list_string, validate_pos_int
 
 SECTION = "Dirty Arbiters"
@@ -83,16 +84,15 @@ DirtyGracefulTimeout = _int_setting(
 
 
 def _hook(clsname: str, func: Any, arity: int, desc: str) -> type:
-    func.__qualname__ = "%s.%s" % (clsname, func.__name__)
     return define(
         clsname,
         name=func.__name__,
         section=SECTION,
         type=callable,
         validator=validate_callable(arity),
-        default=func,
         base=_DirtySetting,
         desc=desc,
+        **hook_default(clsname, func),
     )
 
 

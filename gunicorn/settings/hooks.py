@@ -18,10 +18,16 @@ from gunicorn.settings.validators import validate_callable, validate_post_reques
 SECTION = "Server Hooks"
 
 
-def _named(clsname: str, func: Callable[..., Any]) -> Callable[..., Any]:
-    # ``str(cfg)`` prints callables by qualified name; keep it readable.
+def hook_default(clsname: str, func: Callable[..., Any]) -> dict[str, Any]:
+    """Keyword data for :func:`define` making ``func`` the default of hook class ``clsname``.
+
+    The function is also published as ``gunicorn.config.<clsname>.<name>``
+    (its qualified name), so ``str(cfg)`` shows ``<OnStarting.on_starting()>``
+    and a Config holding default hooks can be pickled.
+    """
     func.__qualname__ = "%s.%s" % (clsname, func.__name__)
-    return func
+    func.__module__ = "gunicorn.config"
+    return {"default": func, func.__name__: staticmethod(func)}
 
 
 def on_starting(server: Any) -> None:
@@ -159,8 +165,8 @@ def _define_hooks(table: list[tuple[str, Callable[..., Any], int, str]]) -> None
             section=SECTION,
             type=callable,
             validator=validate_callable(arity),
-            default=_named(clsname, func),
             desc=desc,
+            **hook_default(clsname, func),
         )
 
 
@@ -172,7 +178,7 @@ PostRequest = define(
     section=SECTION,
     type=callable,
     validator=validate_post_request,
-    default=_named("PostRequest", post_request),
+    **hook_default("PostRequest", post_request),
     desc="""
     Called in a worker after each request: ``post_request(worker, req, environ, resp)``.
 

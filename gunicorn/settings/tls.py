@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import ssl
 
 from gunicorn.settings.base import define
@@ -86,7 +87,9 @@ SuppressRaggedEOFs = define(
     name="suppress_ragged_eofs",
     section=SECTION,
     cli=["--suppress-ragged-eofs"],
-    action="store_true",
+    # gunicorn 25 only had the positive flag, so the default could not be
+    # turned off from the command line; --no-suppress-ragged-eofs fixes that.
+    action=argparse.BooleanOptionalAction,
     validator=validate_bool,
     default=True,
     desc="""

@@ -403,9 +403,25 @@ def validate_protocol(val: Any) -> str:
     return _choice("protocol", PROTOCOLS, val)
 
 
+_warned_fast_parser = False
+
+
 def validate_http_parser(val: Any) -> str:
-    """Return "auto", "python" or "fast"."""
-    return _choice("http_parser", HTTP_PARSERS, val)
+    """Return "auto", "python" or "fast".
+
+    "fast" without an accelerated parser (``gunicorn_h1c``) installed warns
+    once on stderr; the built-in parser is then used.
+    """
+    global _warned_fast_parser
+    choice = _choice("http_parser", HTTP_PARSERS, val)
+    if choice == "fast" and not _warned_fast_parser:
+        import importlib.util
+
+        if importlib.util.find_spec("gunicorn_h1c") is None:
+            _warned_fast_parser = True
+            sys.stderr.write("Warning: http_parser = 'fast' but no accelerated parser is "
+                             "installed; using the built-in parser.\n")
+    return choice
 
 
 def validate_http2_cleartext(val: Any) -> str:

@@ -110,13 +110,42 @@ class Worker:
         self.tmp = WorkerTmp(cfg)
         self.wsgi: Any = None
         self.wait_fds: list[Any] = []
+        self._orphan_deadline: float | None = None
 
     def __str__(self) -> str:
         return "<Worker %s>" % self.pid
 
     def notify(self) -> None:
-        """Heartbeat: tell the arbiter we are alive. Call at least every ``self.timeout`` s."""
+        """Heartbeat: tell the arbiter we are alive. Call at least every ``self.timeout`` s.
+
+        Also notices a dead master (parent pid changed): the worker then stops
+        (``alive = False``) and is guaranteed to exit within ``graceful_timeout`` s.
+        """
         self.tmp.notify()
+        if self._orphan_deadline is None and os.getppid() != self.ppid:
+            self.log.info("Parent changed, shutting down: %s", self)
+            self.alive = False
+            self._arm_orphan_deadline(in_signal_handler=False)
+
+    def _arm_orphan_deadline(self, in_signal_handler: bool) -> None:
+        """The master is gone, so nobody enforces timeouts any more: make sure
+        this process ends at most ``graceful_timeout`` s from now.
+
+        SIGALRM's default action (terminate) needs no Python code to run, so it
+        also ends a worker stuck in C code. When the application owns SIGALRM
+        a daemon thread is used instead (not from a signal handler, where
+        starting a thread could deadlock on threading's internal locks).
+        """
+        if self._orphan_deadline is not None:
+            return
+        delay = max(float(self.cfg.graceful_timeout), 0.01)
+        self._orphan_deadline = time.monotonic() + delay
+        if signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None):
+            signal.setitimer(signal.ITIMER_REAL, delay)
+        elif not in_signal_handler:
+            timer = threading.Timer(delay, os._exit, (1,))
+            timer.daemon = True
+            timer.start()
 
     def run(self) -> None:
         """The main loop; exits when ``self.alive`` turns False. Subclasses implement it."""
@@ -232,8 +261,14 @@ class Worker:
         self.log.reopen_files()
 
     def handle_exit(self, sig: int, frame: Any) -> None:
-        """SIGTERM: stop after the current work (graceful)."""
+        """SIGTERM: stop after the current work (graceful).
+
+        SIGTERM is also the parent-death signal; when the master is gone the
+        drain is bounded by ``graceful_timeout`` as it would be under a master.
+        """
         self.alive = False
+        if os.getppid() != self.ppid:
+            self._arm_orphan_deadline(in_signal_handler=True)
 
     def handle_quit(self, sig: int, frame: Any) -> None:
         """SIGQUIT/SIGINT: run the worker_int hook and exit at once."""
@@ -276,7 +311,9 @@ class Worker:
             mesg = str(exc)
             if req is None:
                 req = getattr(exc, "req", None)
-            if status_code >= 500:
+            # 501 is the client's fault (an unsupported transfer coding); other
+            # 5xx from our own errors mean the app or the server misbehaved.
+            if status_code >= 500 and status_code != 501:
                 self.log.exception("Error handling request %s", getattr(req, "uri", ""))
             else:
                 self.log.warning("Invalid request from ip=%s: %s", _peer_ip(addr), exc)

@@ -586,6 +586,7 @@ class ThreadWorker(base.Worker):
                     if len(reader.buf) > self._max_head:
                         break
                 if eof and not (reader.buf and self._head_ready(conn)):
+                    self.log.debug("TLS peer %s closed the connection", conn.client)
                     self._close_loop(conn)
                     return
             else:
@@ -874,6 +875,7 @@ class ThreadWorker(base.Worker):
                 if not self._head_ready(conn):
                     break
         except StopIteration:
+            self.log.debug("Connection from %s closed before a request", conn.client)
             keepalive = False
         except NoMoreData as e:
             self.log.debug("Ignored premature client disconnection. %s", e)

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 
+from tests.arbiter.arbiter_helpers import Load, alive, stop_master, title
 from tests.support.server import GunicornServer, children_of, run_server
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -193,61 +194,56 @@ def test_server_hooks(tmp_path):
     assert out.rindex("HOOK on_exit") > out.rindex("Shutting down: Master") - 200
 
 
-def test_usr2_upgrade_without_failed_requests(tmp_path):
+def test_usr2_then_term_old_master_under_load(tmp_path):
+    """Binary upgrade while 20 connections stay busy: 0 failures; names and pidfiles
+    follow the reference (``.2`` until the old master exits, then promotion)."""
     pidfile = tmp_path / "g.pid"
+    pidfile2 = tmp_path / "g.pid.2"
+    conf = tmp_path / "hooks.py"
+    conf.write_text("import os, sys\n"
+                    "def pre_exec(server):\n"
+                    "    print('HOOK pre_exec', os.getpid(), file=sys.stderr, flush=True)\n")
     new_master = None
-    with run_server(*APP, "-w", "2", "-p", str(pidfile), "--graceful-timeout", "5") as srv:
+    with run_server(*APP, "-c", str(conf), "-w", "2", "-p", str(pidfile), "-n", "arbup",
+                    "--graceful-timeout", "10") as srv:
         old_workers = set(srv.wait_workers(2))
-        failures, ok = [], [0]
-        stop = threading.Event()
-
-        def loop():
-            while not stop.is_set():
-                try:
-                    status, _ = get(srv.host, srv.port, "/pid")
-                    if status == 200:
-                        ok[0] += 1
-                    else:
-                        failures.append(status)
-                except Exception as e:
-                    failures.append(repr(e))
-
-        threads = [threading.Thread(target=loop, daemon=True) for _ in range(3)]
-        for t in threads:
-            t.start()
+        assert wait_until(lambda: title(srv.pid) == "gunicorn: master [arbup]", 5)
         try:
-            srv.signal(signal.SIGUSR2)
-            assert wait_until(lambda: any(p not in old_workers for p in children_of(srv.pid)), 10)
-            new_master = [p for p in children_of(srv.pid) if p not in old_workers][0]
-            assert wait_until(lambda: len(children_of(new_master)) == 2, 15)
-            assert wait_until(lambda: (tmp_path / "g.pid.2").exists(), 5)
-            time.sleep(0.5)
-            srv.signal(signal.SIGTERM)
-            assert srv.proc.wait(10) == 0
-            srv.wait_for_output(r"Master has been promoted.", 10)
-            assert wait_until(lambda: pidfile.exists()
-                              and pidfile.read_text().strip() == str(new_master), 5)
-            assert not (tmp_path / "g.pid.2").exists()
-            time.sleep(0.5)
+            with Load(srv.host, srv.port, "/pid", conns=20) as load:
+                load.wait_count(300)
+                srv.signal(signal.SIGUSR2)
+                assert wait_until(lambda: set(children_of(srv.pid)) - old_workers, 10)
+                new_master = (set(children_of(srv.pid)) - old_workers).pop()
+                srv.wait_for_output(r"HOOK pre_exec %d" % new_master, 10)
+                assert wait_until(lambda: len(children_of(new_master)) == 2, 15)
+                new_workers = set(children_of(new_master))
+                # both generations serve from the shared listener
+                assert wait_until(lambda: load.served_by(new_workers) > 0, 15)
+                assert int(pidfile.read_text()) == srv.pid
+                assert int(pidfile2.read_text()) == new_master
+                assert title(srv.pid) == "gunicorn: master [arbup]"
+                assert wait_until(lambda: title(new_master) == "gunicorn: master [arbup.2]", 5)
+                for w in new_workers:
+                    assert title(w) == "gunicorn: worker [arbup.2]"
+                assert wait_until(lambda: load.served_by(new_workers) > 0, 10)
+
+                srv.signal(signal.SIGTERM)
+                assert srv.proc.wait(15) == 0
+                srv.wait_for_output(r"Master has been promoted\.", 10)
+                assert wait_until(lambda: pidfile.exists()
+                                  and pidfile.read_text().strip() == str(new_master), 5)
+                assert not pidfile2.exists()
+                assert wait_until(lambda: title(new_master) == "gunicorn: master [arbup]", 5)
+                assert not any(alive(p) for p in old_workers)
+                load.wait_count(max(3000, load.completed + 300), timeout=60)
+            assert load.failures == []
+            assert load.served_by(old_workers) > 0
+            out = srv.output()
+            assert "Handling signal: usr2" in out
+            assert "Listening at: http://127.0.0.1:%d (%d)" % (srv.port, new_master) in out
         finally:
-            stop.set()
-            for t in threads:
-                t.join(10)
             if new_master is not None:
-                workers = children_of(new_master)
-                try:
-                    os.kill(new_master, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-                wait_until(lambda: not os.path.exists("/proc/%d" % new_master)
-                           or _zombie(new_master), 10)
-                for p in workers:
-                    try:
-                        os.kill(p, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-        assert failures == []
-        assert ok[0] > 5
+                stop_master(new_master)
 
 
 def _zombie(pid):
@@ -324,14 +320,6 @@ def test_usr2_under_systemd_passes_listen_fds():
 
 
 def test_process_titles():
-    import pytest
-
-    pytest.importorskip("setproctitle")
-
-    def title(pid):
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode().strip()
-
     with run_server(*APP, "-w", "1", "-n", "arbtitle") as srv:
         [worker] = srv.wait_workers(1)
         assert wait_until(lambda: title(srv.pid) == "gunicorn: master [arbtitle]", 5)

@@ -10,6 +10,13 @@ import time
 
 import pytest
 
+from tests.arbiter.arbiter_helpers import (
+    Load,
+    alive,
+    http_get,
+    try_get,
+    wait_file,
+)
 from tests.support.server import children_of, run_server
 
 APP = ("--pythonpath", "tests/workers/apps", "arbiter_testapp:app")
@@ -43,41 +50,6 @@ def wait_until(pred, timeout=5.0, interval=0.05):
     return pred()
 
 
-class ClientLoop:
-    """Threads making requests continuously; records every failure."""
-
-    def __init__(self, srv, threads=4):
-        self.srv = srv
-        self.stop = threading.Event()
-        self.ok = 0
-        self.failures = []
-        self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
-
-    def _run(self):
-        while not self.stop.is_set():
-            try:
-                status, body = get(self.srv, "/pid")
-                with self.lock:
-                    if status == 200:
-                        self.ok += 1
-                    else:
-                        self.failures.append(status)
-            except Exception as e:  # any failure counts
-                with self.lock:
-                    self.failures.append(repr(e))
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        for t in self.threads:
-            t.join(10)
-
-
 def test_startup_log_lines_and_server_software():
     with run_server(*APP, "-w", "2") as srv:
         srv.wait_workers(2)
@@ -96,7 +68,7 @@ def test_startup_log_lines_and_server_software():
 
 
 def test_term_drains_in_flight_request():
-    with run_server(*APP, "-w", "1", "--graceful-timeout", "10") as srv:
+    with run_server(*APP, "-w", "1", "--graceful-timeout", "10", "--log-level", "debug") as srv:
         result = {}
 
         def slow():
@@ -104,7 +76,7 @@ def test_term_drains_in_flight_request():
 
         t = threading.Thread(target=slow)
         t.start()
-        time.sleep(0.5)
+        srv.wait_for_output(r"\] GET /sleep")  # in flight (pre_request debug line)
         start = time.monotonic()
         srv.signal(signal.SIGTERM)
         t.join(10)
@@ -114,10 +86,10 @@ def test_term_drains_in_flight_request():
 
 
 def test_term_bounded_by_graceful_timeout():
-    with run_server(*APP, "-w", "1", "--graceful-timeout", "1") as srv:
+    with run_server(*APP, "-w", "1", "--graceful-timeout", "1", "--log-level", "debug") as srv:
         t = threading.Thread(target=lambda: _swallow(get, srv, "/sleep?s=30", 10), daemon=True)
         t.start()
-        time.sleep(0.5)
+        srv.wait_for_output(r"\] GET /sleep")  # in flight (pre_request debug line)
         workers = srv.worker_pids()
         start = time.monotonic()
         srv.signal(signal.SIGTERM)
@@ -135,11 +107,11 @@ def _swallow(fn, *args):
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGQUIT])
 def test_int_quit_stop_fast(sig):
-    with run_server(*APP, "-w", "2", "--graceful-timeout", "20") as srv:
+    with run_server(*APP, "-w", "2", "--graceful-timeout", "20", "--log-level", "debug") as srv:
         srv.wait_workers(2)
         t = threading.Thread(target=lambda: _swallow(get, srv, "/sleep?s=20", 25), daemon=True)
         t.start()
-        time.sleep(0.5)
+        srv.wait_for_output(r"\] GET /sleep")  # in flight (pre_request debug line)
         workers = srv.worker_pids()
         start = time.monotonic()
         srv.signal(sig)
@@ -151,44 +123,32 @@ def test_int_quit_stop_fast(sig):
 
 
 def test_int_during_graceful_stop_switches_to_quick():
-    with run_server(*APP, "-w", "1", "--graceful-timeout", "30") as srv:
+    with run_server(*APP, "-w", "1", "--graceful-timeout", "30", "--log-level", "debug") as srv:
         t = threading.Thread(target=lambda: _swallow(get, srv, "/sleep?s=30", 35), daemon=True)
         t.start()
-        time.sleep(0.5)
+        srv.wait_for_output(r"\] GET /sleep")  # in flight (pre_request debug line)
         start = time.monotonic()
         srv.signal(signal.SIGTERM)
-        time.sleep(0.3)
+        srv.wait_for_output(r"Handling signal: term")
         srv.signal(signal.SIGINT)
         srv.proc.wait(10)
         assert time.monotonic() - start < 4
 
 
-def test_hup_replaces_workers_without_failed_requests():
-    with run_server(*APP, "-w", "2", "--graceful-timeout", "5") as srv:
-        old = set(srv.wait_workers(2))
-        with ClientLoop(srv) as loop:
-            time.sleep(0.5)
-            srv.signal(signal.SIGHUP)
-            assert wait_until(lambda: len(set(srv.worker_pids()) & old) == 0
-                              and len(srv.worker_pids()) == 2, 10)
-            time.sleep(0.5)
-        assert loop.failures == []
-        assert loop.ok > 10
-        out = srv.output()
-        assert "Handling signal: hup" in out
-        assert "Hang up: Master" in out
-
-
-def test_hup_reapplies_raw_env(tmp_path):
+def test_hup_restores_then_reapplies_raw_env(tmp_path):
     conf = tmp_path / "conf.py"
-    conf.write_text("raw_env = ['ARB_TEST_VAR=one']\n")
-    with run_server(*APP, "-c", str(conf), "-w", "1") as srv:
-        assert get(srv, "/env?k=ARB_TEST_VAR") == (200, b"one")
+    conf.write_text("raw_env = ['ARB_A=one', 'ARB_B=b', 'ARB_ORIG=over']\n")
+    with run_server(*APP, "-c", str(conf), "-w", "1", env={"ARB_ORIG": "orig"}) as srv:
+        assert get(srv, "/env?k=ARB_A") == (200, b"one")
+        assert get(srv, "/env?k=ARB_ORIG") == (200, b"over")
         old = srv.worker_pids()
-        conf.write_text("raw_env = ['ARB_TEST_VAR=two']\n")
+        conf.write_text("raw_env = ['ARB_A=two']\n")
         srv.signal(signal.SIGHUP)
         assert wait_until(lambda: srv.worker_pids() and not set(srv.worker_pids()) & set(old), 10)
-        assert wait_until(lambda: _safe_get(srv, "/env?k=ARB_TEST_VAR") == (200, b"two"), 5)
+        assert wait_until(lambda: _safe_get(srv, "/env?k=ARB_A") == (200, b"two"), 5)
+        # removed from raw_env: unset again, or back to the value from before gunicorn started
+        assert get(srv, "/env?k=ARB_B") == (200, b"<unset>")
+        assert get(srv, "/env?k=ARB_ORIG") == (200, b"orig")
 
 
 def _safe_get(srv, path):
@@ -201,55 +161,17 @@ def _safe_get(srv, path):
 def test_ttin_ttou_change_worker_count():
     with run_server(*APP, "-w", "2") as srv:
         srv.wait_workers(2)
-        srv.signal(signal.SIGTTIN)
-        srv.wait_workers(3)
-        srv.signal(signal.SIGTTIN)
-        srv.wait_workers(4)
+        for sig, count in [("TTIN", 3), ("TTIN", 4), ("TTOU", 3), ("TTOU", 2), ("TTOU", 1)]:
+            srv.signal(getattr(signal, "SIG" + sig))
+            srv.wait_workers(count)
+        # never below one worker: the signal is handled and nothing changes
+        [last] = srv.worker_pids()
+        handled = srv.output().count("Handling signal: ttou")
         srv.signal(signal.SIGTTOU)
-        srv.wait_workers(3)
-        for _ in range(5):
-            srv.signal(signal.SIGTTOU)
-            time.sleep(0.1)
-        srv.wait_workers(1)
-        time.sleep(1.5)
-        assert len(srv.worker_pids()) == 1
-        out = srv.output()
-        assert "Handling signal: ttin" in out and "Handling signal: ttou" in out
-
-
-def test_killed_worker_is_respawned_quickly():
-    with run_server(*APP, "-w", "2") as srv:
-        pids = srv.wait_workers(2)
-        victim = pids[0]
-        start = time.monotonic()
-        os.kill(victim, signal.SIGKILL)
-        assert wait_until(lambda: len(srv.worker_pids()) == 2
-                          and victim not in srv.worker_pids(), 5, 0.02)
-        assert time.monotonic() - start < 1.0
-        srv.wait_for_output(r"Worker \(pid:%d\) was sent SIGKILL! Perhaps out of memory\?" % victim)
-        assert get(srv, "/")[0] == 200
-
-
-def test_worker_timeout_dumps_stack_and_is_replaced():
-    with run_server(*APP, "-w", "1", "--timeout", "2") as srv:
-        [pid] = srv.wait_workers(1)
-        t = threading.Thread(target=lambda: _swallow(get, srv, "/sleep?s=30", 15), daemon=True)
-        t.start()
-        srv.wait_for_output(r"WORKER TIMEOUT \(pid:%d\)" % pid, 10)
-        m = srv.wait_for_output(r"thread stacks:", 5)
-        tail = srv.output()[m.start():]
-        assert "arbiter_testapp.py" in tail and "time.sleep(delay)" in tail
-        assert wait_until(lambda: srv.worker_pids() and pid not in srv.worker_pids(), 5)
-        assert get(srv, "/")[0] == 200
-
-
-def test_usr1_forwarded_to_workers():
-    with run_server(*APP, "-w", "1") as srv:
-        [pid] = srv.wait_workers(1)
-        srv.signal(signal.SIGUSR1)
-        srv.wait_for_output(r"Handling signal: usr1")
-        time.sleep(0.5)
-        assert srv.worker_pids() == [pid]
+        assert wait_until(lambda: srv.output().count("Handling signal: ttou") == handled + 1, 5)
+        srv.signal(signal.SIGWINCH)  # one more loop round after the TTOU
+        srv.wait_for_output(r"Handling signal: winch")
+        assert srv.worker_pids() == [last]
         assert get(srv, "/")[0] == 200
 
 
@@ -261,14 +183,6 @@ def test_winch_ignored_when_not_daemonized():
         assert srv.worker_pids() == [pid]
 
 
-def test_no_orphan_workers_after_master_killed():
-    with run_server(*APP, "-w", "2") as srv:
-        workers = srv.wait_workers(2)
-        os.kill(srv.pid, signal.SIGKILL)
-        srv.proc.wait(5)
-        assert wait_until(lambda: not any(pid_alive(p) for p in workers), 5)
-
-
 def test_master_has_no_children_after_stop():
     with run_server(*APP, "-w", "3") as srv:
         srv.wait_workers(3)
@@ -276,3 +190,116 @@ def test_master_has_no_children_after_stop():
         assert srv.stop() == 0
         assert children_of(srv.pid) == []
         assert not any(pid_alive(p) for p in workers)
+
+
+def test_hup_under_load_no_failed_request(tmp_path):
+    """HUP while 20 connections stay busy: new workers first, old ones drained, 0 failures."""
+    with run_server(*APP, "-w", "2", "--graceful-timeout", "10") as srv:
+        old = set(srv.wait_workers(2))
+        with Load(srv.host, srv.port, "/pid", conns=20) as load:
+            load.wait_count(300)
+            srv.signal(signal.SIGHUP)
+            assert wait_until(lambda: len(srv.worker_pids()) == 2
+                              and not set(srv.worker_pids()) & old, 15)
+            new = set(srv.worker_pids())
+            load.wait_count(max(3000, load.completed + 300), timeout=60)
+        assert load.failures == []
+        assert load.served_by(old) > 0 and load.served_by(new) > 0
+        assert srv.pid not in new and children_of(srv.pid) == sorted(new)
+        out = srv.output()
+        assert "Handling signal: hup" in out and "Hang up: Master" in out
+        # listeners were not rebound (same bind): one Listening line only
+        assert out.count("Listening at:") == 1
+
+
+def test_kill_9_busy_worker_only_in_flight_fails():
+    with run_server(*APP, "-w", "2") as srv:
+        victim, other = srv.wait_workers(2)
+        with Load(srv.host, srv.port, "/sleep?s=0.01", conns=20) as load:
+            load.wait_count(200)
+            start = time.monotonic()
+            os.kill(victim, signal.SIGKILL)
+            assert wait_until(lambda: len(srv.worker_pids()) == 2
+                              and victim not in srv.worker_pids(), 5, 0.01)
+            respawn = time.monotonic() - start
+            load.wait_count(load.completed + 200)
+        # a sync worker has at most one request in flight
+        assert len(load.failures) <= 1, load.failures
+        assert respawn < 1.0
+        assert other in srv.worker_pids()
+        srv.wait_for_output(r"Worker \(pid:%d\) was sent SIGKILL! Perhaps out of memory\?" % victim)
+
+
+def test_worker_timeout_dumps_every_thread_then_replaced(tmp_path):
+    conf = tmp_path / "hooks.py"
+    conf.write_text("import sys\n"
+                    "def worker_abort(worker):\n"
+                    "    print('HOOK worker_abort', worker.pid, file=sys.stderr, flush=True)\n")
+    with run_server(*APP, "-c", str(conf), "-w", "1", "--timeout", "2") as srv:
+        [pid] = srv.wait_workers(1)
+        t = threading.Thread(target=lambda: try_get(srv.host, srv.port, "/threads-sleep?s=30"),
+                             daemon=True)
+        t.start()
+        srv.wait_for_output(r"WORKER TIMEOUT \(pid:%d\)" % pid, 10)
+        m = srv.wait_for_output(r"Worker \(pid:%d\) aborted; thread stacks:" % pid, 5)
+        srv.wait_for_output(r"HOOK worker_abort %d" % pid, 5)
+        tail = srv.output()[m.start():]
+        # the main thread in the app's sleep, and the app's helper thread
+        assert "arbiter_testapp.py" in tail and "time.sleep(delay)" in tail
+        assert "Thread arb-helper" in tail and "_helper_thread_sleep" in tail
+        assert wait_until(lambda: srv.worker_pids() and pid not in srv.worker_pids(), 5)
+        assert get(srv, "/")[0] == 200
+        assert "Worker (pid:%d) exited with code 1" % pid in srv.output()
+
+
+def test_worker_ignoring_sigabrt_gets_sigkill_next_round():
+    with run_server(*APP, "-w", "1", "--timeout", "1") as srv:
+        [pid] = srv.wait_workers(1)
+        t = threading.Thread(target=lambda: try_get(srv.host, srv.port, "/sleep-noabort?s=30"),
+                             daemon=True)
+        t.start()
+        srv.wait_for_output(r"WORKER TIMEOUT \(pid:%d\)" % pid, 10)
+        srv.wait_for_output(r"Worker \(pid:%d\) was sent SIGKILL!" % pid, 5)
+        assert wait_until(lambda: srv.worker_pids() and pid not in srv.worker_pids(), 5)
+        assert get(srv, "/")[0] == 200
+
+
+def test_usr1_reopens_logs_in_master_and_workers(tmp_path):
+    err, acc = tmp_path / "error.log", tmp_path / "access.log"
+    with run_server(*APP, "-w", "1", "--error-logfile", str(err), "--access-logfile", str(acc),
+                    wait_ready=False) as srv:
+        port = int(wait_file(str(err), r"Listening at: http://127\.0\.0\.1:(\d+)").group(1))
+        wait_file(str(err), r"Booting worker with pid: (\d+)")
+        [worker] = srv.wait_workers(1)
+        assert http_get("127.0.0.1", port, "/before")[0] == 200
+        wait_file(str(acc), r"GET /before")
+        os.rename(err, str(err) + ".1")
+        os.rename(acc, str(acc) + ".1")
+        srv.signal(signal.SIGUSR1)
+        wait_file(str(err) + ".1", r"Handling signal: usr1")
+        # the master writes its next lines to the new file
+        srv.signal(signal.SIGWINCH)
+        wait_file(str(err), r"Handling signal: winch")
+        # the worker reopened its access and error logs too (it gets USR1 right after)
+        assert wait_until(lambda: http_get("127.0.0.1", port, "/after")[0] == 200
+                          and "GET /after" in acc.read_text(), 5, 0.1)
+        assert http_get("127.0.0.1", port, "/error")[0] == 500
+        wait_file(str(err), r"Error handling request /error")
+        assert srv.worker_pids() == [worker]
+        assert "GET /after" not in (tmp_path / "access.log.1").read_text()
+
+
+@pytest.mark.parametrize("sig", ["TERM", "INT", "QUIT", "KILL"])
+def test_no_worker_outlives_master(sig):
+    """Busy and idle workers are gone once the master is (parent-death signal + bounded drain)."""
+    with run_server(*APP, "-w", "2", "--graceful-timeout", "1", "--log-level", "debug") as srv:
+        workers = srv.wait_workers(2)
+        t = threading.Thread(target=lambda: try_get(srv.host, srv.port, "/sleep?s=30"), daemon=True)
+        t.start()
+        srv.wait_for_output(r"\] GET /sleep")  # in flight (pre_request debug line)
+        srv.signal(getattr(signal, "SIG" + sig))
+        srv.proc.wait(10)
+        gone_at = time.monotonic()
+        assert wait_until(lambda: not any(alive(p) for p in workers), 5, 0.01)
+        # parent-check interval: 0 when the master reaps them, graceful_timeout when orphaned
+        assert time.monotonic() - gone_at < (1.8 if sig == "KILL" else 0.5)

@@ -251,6 +251,13 @@ def test_later_settings_accepted(project):
     assert config["control_socket_disable"] == "True"
 
 
+def test_fast_parser_fallback_warning(project):
+    result = run_gunicorn("--print-config", "--http-parser", "fast", "app:app", cwd=str(project))
+    assert result.returncode == 0
+    assert result.config["http_parser"] == "fast"
+    assert result.stderr.count("no accelerated parser") == 1
+
+
 def test_umask_octal_on_cli(project):
     config = run_gunicorn("--print-config", "-m", "027", "app:app", cwd=str(project)).config
     assert config["umask"] == str(0o27)

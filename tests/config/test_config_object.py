@@ -282,6 +282,9 @@ def test_parser(cfg):
     assert ns.umask == 0o22
     assert ns.preload_app is True
     assert ns.args == ["app:x"]
+    # unlike gunicorn 25, the TLS ragged-EOF default can be turned off from the CLI
+    assert parser.parse_args(["--no-suppress-ragged-eofs"]).suppress_ragged_eofs is False
+    assert parser.parse_args(["--suppress-ragged-eofs"]).suppress_ragged_eofs is True
 
 
 def test_version(cfg, capsys):
@@ -473,3 +476,15 @@ def test_attribute_reads_follow_every_kind_of_update(cfg):
     cfg.set("threads", 3)
     assert cfg.worker_class_str == "gthread"
     assert cfg.settings["worker_class"].value == "sync"
+
+
+def test_copy_and_pickle_keep_values_independent(cfg):
+    import copy
+    import pickle
+
+    cfg.set("workers", 3)
+    for dup in (copy.copy(cfg), copy.deepcopy(cfg), pickle.loads(pickle.dumps(cfg))):
+        assert dup.workers == 3 and dup.prog == cfg.prog
+        dup.set("workers", 9)
+        assert dup.workers == 9
+        assert cfg.workers == 3

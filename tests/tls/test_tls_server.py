@@ -181,3 +181,22 @@ def test_gthread_tls_keepalive_many_requests(files):
                         assert chunk
                         data += chunk
                     assert data.startswith(b"HTTP/1.1 200")
+
+
+def test_gthread_stalled_handshakes_do_not_block_others(files):
+    with run_server(HELLO, "-k", "gthread", "--threads", "1", *tls_args(files)) as srv:
+        stalled = []
+        try:
+            for i in range(100):
+                s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+                if i % 2:
+                    s.sendall(b"\x16\x03\x01")  # a ClientHello that never completes
+                stalled.append(s)
+            time.sleep(0.2)
+            start = time.monotonic()
+            r = httpx.get(https_url(srv), verify=files.client_context())
+            assert r.status_code == 200
+            assert time.monotonic() - start < 1.0
+        finally:
+            for s in stalled:
+                s.close()

@@ -64,14 +64,19 @@ def decide_framing(
 def should_close(must_close: bool, connection: str | None, version: tuple[int, int]) -> bool:
     """Keep-alive decision (RFC 9112 section 9.3), gunicorn-compatible.
 
-    *connection* is the first Connection field value, lowercased and trimmed,
-    or None.  "close" closes, "keep-alive" keeps; otherwise HTTP/1.0 closes.
+    *connection* is "close" when any Connection field carries the close
+    option, otherwise the first Connection field value, lowercased and
+    trimmed, or None.  "close" closes, "keep-alive" keeps; otherwise HTTP/1.0
+    closes.
     """
     if must_close:
         return True
     if connection is not None:
         if connection == "close":
             return True
-        if connection == "keep-alive":
+        if connection == "keep-alive" or (
+            "keep-alive" in connection
+            and "keep-alive" in {opt.strip(" \t") for opt in connection.split(",")}
+        ):
             return False
     return version <= (1, 0)

@@ -287,8 +287,13 @@ class HeadParser:
                 else:
                     raise ExpectationFailed(value)
             elif name == "CONNECTION":
-                if connection is None:
-                    connection = value.lower().strip(" \t")
+                # "close" in any Connection field wins (RFC 9112 section 9.6)
+                if connection != "close":
+                    options = value.lower()
+                    if "close" in options and "close" in _options(options):
+                        connection = "close"
+                    elif connection is None:
+                        connection = options.strip(" \t")
             if name in self._secure:
                 new = "https" if value == self._secure[name] else "http"
                 if scheme_from is not None and new != scheme:
@@ -303,3 +308,8 @@ class HeadParser:
         head.connection = connection
         head.scheme = scheme
         return head
+
+
+def _options(value: str) -> set[str]:
+    """Connection options of one field value (RFC 9110 section 7.6.1)."""
+    return {opt.strip(" \t") for opt in value.split(",")}
