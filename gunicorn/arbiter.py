@@ -411,6 +411,9 @@ class Arbiter:
                            type(e).__name__, e)
             return
         self.setup(self.app)
+        if self.master_pid != 0:
+            # still the new master of an upgrade: keep the ".2" names
+            self.proc_name = self.proc_name + ".2"
 
         # the logger may have new settings (level, files)
         setup_log = getattr(self.log, "setup", None)
@@ -418,7 +421,9 @@ class Arbiter:
             setup_log(self.cfg)
         self.log.reopen_files()
 
-        if old_address != self.cfg.address:
+        reuse_port = self.cfg.reuse_port and hasattr(socket, "SO_REUSEPORT")
+        # with reuse_port every new worker binds the new addresses itself
+        if old_address != self.cfg.address and not reuse_port:
             for lnr in self.LISTENERS:
                 lnr.close()
             self.LISTENERS = sock.create_sockets(self.cfg, self.log)
@@ -431,7 +436,10 @@ class Arbiter:
             self.pidfile.unlink()
             self.pidfile = None
         if self.cfg.pidfile is not None:
-            self.pidfile = Pidfile(self.cfg.pidfile)
+            pidname = self.cfg.pidfile
+            if self.master_pid != 0:
+                pidname += ".2"
+            self.pidfile = Pidfile(pidname)
             self.pidfile.create(self.pid)
 
         util._setproctitle("master [%s]" % self.proc_name)

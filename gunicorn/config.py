@@ -20,6 +20,7 @@ from typing import Any
 from gunicorn import __version__, util
 from gunicorn.settings import KNOWN_SETTINGS, SECTIONS
 from gunicorn.settings.base import Setting, SettingMeta, UnsupportedSetting, make_settings
+from gunicorn.settings.control import default_control_socket_path
 from gunicorn.settings.validators import (
     ALPN_PROTOCOL_MAP,
     VALID_HTTP_PROTOCOLS,
@@ -39,6 +40,7 @@ from gunicorn.settings.validators import (
     validate_http_parser,
     validate_http_protocols,
     validate_list_of_existing_files,
+    validate_list_of_files_or_patterns,
     validate_list_string,
     validate_pos_int,
     validate_post_request,
@@ -132,9 +134,11 @@ class Config:
         # Only reached when normal lookup fails: unknown names, or settings
         # added to ``self.settings`` after construction.
         try:
-            return self.__dict__["settings"][name].value
+            setting = self.__dict__["settings"][name]
         except KeyError:
             raise AttributeError("No configuration setting for: %s" % name) from None
+        # anything with get() may be stored as a setting (duck-typed like upstream)
+        return setting.get()
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name != "settings" and name in self.__dict__.get("settings", ()):
@@ -357,6 +361,9 @@ def _export_setting_classes() -> list[str]:
 
 _SETTING_CLASS_NAMES = _export_setting_classes()
 
+# private name later releases use for the same helper
+_get_default_control_socket = default_control_socket_path
+
 __all__ = [
     "ALPN_PROTOCOL_MAP",
     "Config",
@@ -367,6 +374,7 @@ __all__ = [
     "UnsupportedSetting",
     "VALID_HTTP_PROTOCOLS",
     "auto_int",
+    "default_control_socket_path",
     "get_default_config_file",
     "make_settings",
     "validate_asgi_lifespan",
@@ -384,6 +392,7 @@ __all__ = [
     "validate_http_parser",
     "validate_http_protocols",
     "validate_list_of_existing_files",
+    "validate_list_of_files_or_patterns",
     "validate_list_string",
     "validate_pos_int",
     "validate_post_request",

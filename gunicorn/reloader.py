@@ -128,6 +128,7 @@ class InotifyReloader(threading.Thread):
         self._mask = (
             flags.CREATE | flags.DELETE | flags.DELETE_SELF | flags.MODIFY
             | flags.MOVE_SELF | flags.MOVED_FROM | flags.MOVED_TO | flags.CLOSE_WRITE
+            | flags.ATTRIB  # "touch FILE" is a common way to ask for a reload
         )
         self._inotify = inotify_simple.INotify()
         self._callback = callback

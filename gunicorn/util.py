@@ -77,23 +77,32 @@ def getproctitle() -> str:
 
 
 def set_owner_process(uid: int | None, gid: int | None, initgroups: bool = False) -> None:
-    """Drop privileges to ``uid``/``gid``; the group is changed first.
+    """Switch the process to ``uid``/``gid`` (``--user``/``--group``), group first.
 
-    With ``initgroups`` the supplementary groups of the user are loaded too.
-    Raises OSError when the process lacks the permission.
+    The supplementary groups are replaced too: with ``initgroups`` by the
+    user's groups from the group database, otherwise by ``[gid]``, so a
+    worker started by root keeps none of root's groups. ``None`` leaves that
+    id unchanged, and nothing changes when the ids are already ours.
+    Raises OSError without the privilege.
     """
-    if gid:
-        if uid:
+    uid = os.getuid() if uid is None else uid
+    gid = os.getgid() if gid is None else gid
+    if uid == os.getuid() and gid == os.getgid():
+        return
+    if os.geteuid() == 0:
+        username = None
+        if initgroups:
             try:
                 username = pwd.getpwuid(uid).pw_name
             except KeyError:
-                initgroups = False
-            if initgroups:
-                os.initgroups(username, gid)
-        elif gid != os.getgid():
+                username = None
+        if username is not None:
+            os.initgroups(username, gid)
+        else:
             os.setgroups([gid])
+    if gid != os.getgid():
         os.setgid(gid)
-    if uid and uid != os.getuid():
+    if uid != os.getuid():
         os.setuid(uid)
 
 
@@ -480,8 +489,9 @@ def has_fileno(obj: Any) -> bool:
 def warn(msg: str) -> None:
     """Print a ``!!!`` banner with ``msg`` to stderr."""
     print("!!!", file=sys.stderr)
-    for line in msg.splitlines():
-        print("!!! %s" % line, file=sys.stderr)
+    for num, line in enumerate(msg.splitlines()):
+        # the first line carries the WARNING label tools grep for
+        print("!!! WARNING: %s" % line if num == 0 else "!!! %s" % line, file=sys.stderr)
     print("!!!\n", file=sys.stderr)
     sys.stderr.flush()
 

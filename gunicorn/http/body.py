@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 from .core.chunked import ChunkedDecoder
 from .core.settings import ParserSettings
-from .errors import NoMoreData
+from .errors import InvalidChunkSize, NoMoreData
 from .unreader import Unreader
 
 __all__ = ["ChunkedReader", "LengthReader", "EOFReader", "Body"]
 
 # bytes pulled per step when a caller asks for "everything"
 _STEP = 1 << 20
+MAX_READ_STEP = _STEP
+# smallest request to the reader: tiny reads still fetch a useful amount
+_MIN_STEP = 1024
 _LINE_STEP = 8192
 
 
@@ -25,23 +29,52 @@ def _check_size(size: Any) -> None:
         raise ValueError("Size must be positive.")
 
 
+def _settings_for(req: Any) -> tuple[ParserSettings, bool]:
+    """The parser settings for *req*, and whether *req* is one of our messages.
+
+    A duplicate of ``Request`` (a test double or a subclass from elsewhere)
+    gets settings from its ``cfg`` when that is a gunicorn Config, else the
+    defaults, with the field limits the object itself carries.
+    """
+    settings = getattr(req, "_settings", None)
+    if type(settings) is ParserSettings:
+        return settings, True
+    from gunicorn.config import Config
+
+    cfg = getattr(req, "cfg", None)
+    settings = ParserSettings(cfg if isinstance(cfg, Config) else Config())
+    size = getattr(req, "limit_request_field_size", None)
+    if type(size) is int and size > 0:
+        settings.limit_request_field_size = size
+        settings.max_chunk_line = size
+    total = getattr(req, "max_buffer_headers", None)
+    if type(total) is int and total > 0:
+        settings.max_buffer_headers = total
+    return settings, False
+
+
 class ChunkedReader:
     """Decodes a chunked body (RFC 9112 section 7.1) read from *unreader*.
 
     On completion the trailer fields are stored in ``req.trailers`` and the
     bytes after the body are pushed back into the unreader.  Errors: see
     ``gunicorn.http.core.chunked.ChunkedDecoder``; a truncated body raises
-    NoMoreData or ChunkMissingTerminator.
+    NoMoreData or ChunkMissingTerminator.  For a *req* that is not one of
+    our Request objects, trailers go through ``req.parse_headers(block,
+    from_trailer=True)``.
     """
 
     def __init__(self, req: Any, unreader: Unreader) -> None:
         self.req = req
         self.unreader = unreader
-        settings = getattr(req, "_settings", None)
-        if settings is None:
-            settings = ParserSettings(req.cfg)
-        self.decoder = ChunkedDecoder(settings)
+        settings, ours = _settings_for(req)
+        self._settings = settings
+        self._trailer_hook = None if ours else self._parse_trailer_block
+        self.decoder = ChunkedDecoder(settings, self._trailer_hook)
         self._buf = b""
+
+    def _parse_trailer_block(self, block: bytes) -> list[tuple[str, str]]:
+        return self.req.parse_headers(block, from_trailer=True)
 
     def _fill(self, size: int) -> None:
         decoder = self.decoder
@@ -49,7 +82,8 @@ class ChunkedReader:
         have = len(self._buf)
         unreader = self.unreader
         while have < size and not decoder.done:
-            data = unreader.read()
+            # read chunk-data in steps as large as what is left of the chunk
+            data = unreader.read(None, decoder.remaining or None)
             if not data:
                 decoder.eof()
                 break
@@ -58,11 +92,14 @@ class ChunkedReader:
                 parts.append(out)
                 have += len(out)
             if decoder.done:
-                if decoder.unused:
-                    unreader.unread(decoder.unused)
-                    decoder.unused = b""
-                self.req.trailers = decoder.trailers or []
+                self._finish(decoder)
         self._buf = b"".join(parts) if len(parts) != 1 else parts[0]
+
+    def _finish(self, decoder: ChunkedDecoder) -> None:
+        if decoder.unused:
+            self.unreader.unread(decoder.unused)
+            decoder.unused = b""
+        self.req.trailers = decoder.trailers or []
 
     def read(self, size: int) -> bytes:
         """Return up to *size* decoded bytes (b"" once the body is complete)."""
@@ -86,6 +123,55 @@ class ChunkedReader:
                 return
             yield data
 
+    def parse_chunk_size(self, unreader: Unreader, data: bytes | None = None
+                         ) -> tuple[int, bytes]:
+        """Read one chunk-size line (RFC 9112 section 7.1).
+
+        *data* is input already read.  Returns ``(chunk-size, bytes after the
+        line)``.  Raises InvalidChunkSize for a malformed line or one longer
+        than the field size limit (read no further than that),
+        InvalidChunkExtension, NoMoreData at end of input.
+        """
+        buf = bytes(data or b"")
+        limit = self._settings.max_chunk_line
+        while True:
+            idx = buf.find(b"\n")
+            if idx >= 0:
+                break
+            if len(buf) > limit + 1:
+                raise InvalidChunkSize(buf[:32])
+            more = unreader.read()
+            if not more:
+                raise NoMoreData(buf)
+            buf += more
+        # a fresh decoder judges the line by the same grammar as the body path
+        probe = ChunkedDecoder(self._settings)
+        probe.feed(buf[:idx + 1])
+        return probe.remaining, buf[idx + 1:]
+
+    def parse_trailers(self, unreader: Unreader, data: bytes) -> None:
+        """Read the trailer section after the last-chunk (RFC 9112 section 7.1.2).
+
+        *data* is input already read.  Stores the fields in ``req.trailers``
+        and pushes what follows back into *unreader*.  Raises
+        LimitRequestHeaders once the section outgrows ``max_buffer_headers``
+        (read no further than that), field errors, ChunkMissingTerminator or
+        NoMoreData at end of input.
+        """
+        decoder = ChunkedDecoder(self._settings, self._trailer_hook)
+        decoder.start_trailers()
+        if data:
+            decoder.feed(bytes(data))
+        while not decoder.done:
+            more = unreader.read()
+            if not more:
+                decoder.eof()
+                raise NoMoreData(b"")
+            decoder.feed(more)
+        if decoder.unused:
+            unreader.unread(decoder.unused)
+        self.req.trailers = decoder.trailers or []
+
     def get_data(self, unreader: Unreader, buf: Any) -> None:
         """Append the next input block to *buf* (io.BytesIO); NoMoreData at EOF."""
         data = unreader.read()
@@ -97,12 +183,15 @@ class ChunkedReader:
 class LengthReader:
     """Reads exactly *length* bytes of body (Content-Length framing).
 
-    A peer that closes before *length* bytes arrived raises NoMoreData.
+    A peer that closes before *length* bytes arrived gets what did arrive
+    (the read returns short, later reads b""), and ``truncated`` becomes
+    True so the connection is not reused.
     """
 
     def __init__(self, unreader: Unreader, length: int) -> None:
         self.unreader = unreader
         self.length = length
+        self.truncated = False
 
     def read(self, size: int) -> bytes:
         """Return up to *size* bytes (blocking until that many are available)."""
@@ -111,22 +200,13 @@ class LengthReader:
             size = self.length
         if size == 0:
             return b""
-        unreader = self.unreader
-        data = unreader.read()
-        have = len(data)
-        if have < size:
-            parts = [data]
-            while have < size:
-                if not data:
-                    raise NoMoreData(b"".join(parts))
-                data = unreader.read()
-                parts.append(data)
-                have += len(data)
-            data = b"".join(parts)
-        if have > size:
-            unreader.unread(data[size:])
-            data = data[:size]
-        self.length -= size
+        # read ahead up to the end of the body, never past it
+        data = self.unreader.read(size, self.length)
+        if len(data) < size:
+            self.truncated = True
+            self.length = 0
+        else:
+            self.length -= size
         return data
 
 
@@ -163,12 +243,23 @@ class Body:
     """File-like view of a request body (PEP 3333 ``wsgi.input``).
 
     ``read(size=None)`` never returns more than *size* bytes; ``readline``
-    and iteration split on b"\\n".  *reader* is one of the readers above.
+    and iteration split on b"\\n".  *reader* is one of the readers above (or
+    anything with ``read(size)``); it is asked for at least 1 KiB at a time,
+    the surplus staying in this object.  ``failed`` becomes True when the
+    reader raised: where the next request starts is then unknown.
     """
 
     def __init__(self, reader: Any) -> None:
         self.reader = reader
         self._buf = b""
+        self.failed = False
+
+    def _pull(self, size: int) -> bytes:
+        try:
+            return self.reader.read(size)
+        except BaseException:
+            self.failed = True
+            raise
 
     def __iter__(self) -> Body:
         return self
@@ -202,19 +293,31 @@ class Body:
         if have >= size:
             self._buf = buf[size:]
             return buf[:size]
-        read = self.reader.read
-        parts = [buf] if buf else []
-        self._buf = b""
+        want = size - have
+        data = self._pull(want if want < _STEP else _STEP) if want > _MIN_STEP else self._pull(_MIN_STEP)
+        if buf:
+            data = buf + data
+        if len(data) >= size or not data or len(data) == have:
+            self._buf = data[size:]
+            return data[:size] if len(data) > size else data
+        # More than one step: gather in a BytesIO, whose final getvalue()
+        # usually needs no second copy of the whole body.
+        out = io.BytesIO()
+        out.write(data)
+        have = len(data)
         while have < size:
             want = size - have
-            data = read(want if want < _STEP else _STEP)
+            data = self._pull(want if want < _STEP else _STEP) if want > _MIN_STEP else self._pull(_MIN_STEP)
             if not data:
                 break
-            parts.append(data)
+            out.write(data)
             have += len(data)
-        if len(parts) == 1:
-            return parts[0]
-        return b"".join(parts)
+        if have > size:
+            data = out.getvalue()
+            self._buf = data[size:]
+            return data[:size]
+        self._buf = b""
+        return out.getvalue()
 
     def readline(self, size: int | None = None) -> bytes:
         """Read one line including its b"\\n", at most *size* bytes."""
@@ -226,10 +329,9 @@ class Body:
         if idx < 0 and len(buf) < size:
             parts = [buf] if buf else []
             have = len(buf)
-            read = self.reader.read
             while True:
                 want = size - have
-                data = read(want if want < _LINE_STEP else _LINE_STEP)
+                data = self._pull(_LINE_STEP if want > _LINE_STEP else max(want, _MIN_STEP))
                 if not data:
                     break
                 parts.append(data)

@@ -17,9 +17,17 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from gunicorn.http.errors import InvalidResponseHeader, InvalidResponseHeaderName
 from gunicorn.http.wsgi_fields import INVALID_VALUE_RE, TOKEN_RE
 
-__all__ = ["InvalidEarlyHint", "check_early_hint", "encode_early_hints", "_make_early_hints_callback"]
+__all__ = [
+    "InvalidEarlyHint",
+    "InvalidEarlyHintName",
+    "InvalidEarlyHintValue",
+    "check_early_hint",
+    "encode_early_hints",
+    "_make_early_hints_callback",
+]
 
 EARLY_HINTS_STATUS_LINE = b"HTTP/1.1 103 Early Hints\r\n"
 
@@ -29,6 +37,37 @@ class InvalidEarlyHint(ValueError, TypeError):
     is not a token, or the value holds characters a field-value may not
     (RFC 9110 sections 5.1 and 5.5).  A ValueError (and a TypeError for
     callers that catch that for wrong types)."""
+
+
+class InvalidEarlyHintName(InvalidEarlyHint, InvalidResponseHeaderName):
+    """An early-hint field-name that is not a token.
+
+    Also an InvalidHeaderName; like any bad response field it is answered 500.
+    """
+
+    def __init__(self, hdr: Any) -> None:
+        InvalidEarlyHint.__init__(self, "invalid early hint header name %r" % (hdr,))
+        self.hdr = hdr
+
+    def __str__(self) -> str:
+        return "invalid early hint header name %r" % (self.hdr,)
+
+
+class InvalidEarlyHintValue(InvalidEarlyHint, InvalidResponseHeader):
+    """An early-hint field-value with forbidden characters.
+
+    Also an InvalidHeader; like any bad response field it is answered 500.
+
+    The value itself is left out of the message (it may be a secret).
+    """
+
+    def __init__(self, hdr: Any) -> None:
+        InvalidEarlyHint.__init__(self, "invalid early hint header value for %r" % (hdr,))
+        self.hdr = hdr
+        self.req = None
+
+    def __str__(self) -> str:
+        return "invalid early hint header value for %r" % (self.hdr,)
 
 
 def _as_text(item: Any, what: str) -> str:
@@ -46,8 +85,10 @@ def check_early_hint(pair: Any) -> tuple[str, str]:
         pair: a (name, value) pair of str or bytes (bytes are read as latin-1).
 
     Raises:
-        InvalidEarlyHint: not a pair, a name that is not a token, or a value
-            with CR, LF, NUL, other controls or characters above U+00FF.
+        InvalidEarlyHint: not a pair or not str/bytes; its subclass
+            InvalidEarlyHintName (an InvalidHeaderName) for a name that is not
+            a token, InvalidEarlyHintValue (an InvalidHeader) for a value with
+            CR, LF, NUL, other controls or characters above U+00FF.
     """
     try:
         name, value = pair
@@ -56,9 +97,9 @@ def check_early_hint(pair: Any) -> tuple[str, str]:
     name = _as_text(name, "name")
     value = _as_text(value, "value")
     if TOKEN_RE.fullmatch(name) is None:
-        raise InvalidEarlyHint("invalid early hint header name %r" % (name,))
+        raise InvalidEarlyHintName(name)
     if INVALID_VALUE_RE.search(value) is not None:
-        raise InvalidEarlyHint("invalid early hint header value for %r" % (name,))
+        raise InvalidEarlyHintValue(name)
     return name, value.strip(" \t")
 
 
@@ -95,8 +136,9 @@ def _make_early_hints_callback(req: Any, sock: Any, resp: Any) -> Callable[[Iter
 
     def send_early_hints(headers: Iterable[Any]) -> None:
         block = encode_early_hints(headers)
-        if resp.headers_sent or not block:
+        if resp.headers_sent:
             return
+        # an empty list still sends a bare 103 (the application asked for one)
         sock.sendall(EARLY_HINTS_STATUS_LINE + block + b"\r\n")
 
     return send_early_hints

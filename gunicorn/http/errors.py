@@ -35,6 +35,9 @@ __all__ = [
     "InvalidProxyHeader",
     "ForbiddenProxyRequest",
     "InvalidSchemeHeaders",
+    "InvalidResponseHeader",
+    "InvalidResponseHeaderName",
+    "InvalidResponseStatus",
 ]
 
 
@@ -288,3 +291,38 @@ class InvalidSchemeHeaders(ParseException):
 
     def __str__(self) -> str:
         return "Contradictory scheme headers"
+
+
+# Errors in what the application sends (checked by the WSGI response writer).
+
+
+class InvalidResponseHeader(InvalidHeader):
+    """The application sent a header field value that is not allowed.
+
+    A subclass of InvalidHeader (so code catching that keeps working), but the
+    fault is the server side's: workers answer it with 500 (gunicorn 27.0).
+    """
+
+    status_code = 500
+    reason = "Internal Server Error"
+
+
+class InvalidResponseHeaderName(InvalidHeaderName):
+    """The application sent a header field-name that is not a token; answered 500."""
+
+    status_code = 500
+    reason = "Internal Server Error"
+
+
+class InvalidResponseStatus(ValueError):
+    """The application's status is not ``3DIGIT [SP reason-phrase]``; answered 500."""
+
+    status_code = 500
+    reason = "Internal Server Error"
+
+    def __init__(self, status: Any) -> None:
+        super().__init__(status)
+        self.status = status
+
+    def __str__(self) -> str:
+        return "Invalid response status: %r" % (self.status,)

@@ -156,7 +156,14 @@ class Message:
             self.body = Body(LengthReader(self.unreader, head.content_length or 0))
 
     def should_close(self) -> bool:
-        """True if the connection must close after this message (RFC 9112 9.3)."""
+        """True if the connection must close after this message (RFC 9112 9.3).
+
+        Also True once reading the body failed or came up short of its
+        Content-Length: where a next request would start is then unknown.
+        """
+        body = self.body
+        if body is not None and (body.failed or getattr(body.reader, "truncated", False)):
+            return True
         return _should_close(self.must_close, self._connection, self.version or (1, 0))
 
 

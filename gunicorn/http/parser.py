@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import time
 from typing import Any
 
 from .message import Request
@@ -11,6 +12,9 @@ from .unreader import IterUnreader, SocketUnreader
 __all__ = ["Parser", "RequestParser"]
 
 _DRAIN_STEP = 65536
+# Most body bytes drained under a deadline: a client trickling data just fast
+# enough to beat the deadline must not hold the worker for ever.
+_DRAIN_MAX_BYTES = 64 * 1024
 
 
 class Parser:
@@ -38,22 +42,64 @@ class Parser:
     def __iter__(self) -> Parser:
         return self
 
-    def finish_body(self) -> None:
-        """Read and discard what is left of the previous request body."""
-        body = self.mesg.body
-        while True:
-            try:
-                if not body.read(_DRAIN_STEP):
-                    return
-            except ssl.SSLWantReadError:
-                continue
+    def finish_body(self, deadline: float | None = None, max_bytes: int | None = None) -> bool:
+        """Read and discard what is left of the current request body.
+
+        *deadline* is an absolute ``time.monotonic()`` time in seconds: reads
+        on a socket source then time out when it passes, and at most
+        *max_bytes* bytes (default ``_DRAIN_MAX_BYTES``, only under a
+        deadline) are drained.  Returns True when the body was read to its
+        end, False when draining was given up (deadline, byte cap, timeout)
+        or reading the body had failed: the connection must then close.
+        """
+        mesg = self.mesg
+        if mesg is None:
+            return True
+        body = mesg.body
+        if body is None:
+            return True
+        if body.failed:
+            return False
+        if deadline is not None and max_bytes is None:
+            max_bytes = _DRAIN_MAX_BYTES
+        sock = getattr(self.unreader, "sock", None) if deadline is not None else None
+        if sock is not None and not (hasattr(sock, "gettimeout") and hasattr(sock, "settimeout")):
+            sock = None
+        prior_timeout = sock.gettimeout() if sock is not None else None
+        drained = 0
+        try:
+            while True:
+                if sock is not None:
+                    left = deadline - time.monotonic()  # type: ignore[operator]
+                    if left <= 0:
+                        return False
+                    sock.settimeout(left)
+                try:
+                    data = body.read(_DRAIN_STEP)
+                except ssl.SSLWantReadError:
+                    continue
+                except TimeoutError:
+                    return False
+                if not data:
+                    return not body.failed
+                drained += len(data)
+                if max_bytes is not None and drained >= max_bytes:
+                    return False
+        finally:
+            if sock is not None:
+                try:
+                    sock.settimeout(prior_timeout)
+                except OSError:
+                    pass
 
     def __next__(self) -> Any:
         mesg = self.mesg
         if mesg is not None:
             if mesg.should_close():
                 raise StopIteration()
-            self.finish_body()
+            if not self.finish_body():
+                # the next request's start is unknown
+                raise StopIteration()
         self.req_count += 1
         self.mesg = self.mesg_class(self.cfg, self.unreader, self.source_addr, self.req_count)
         if not self.mesg:

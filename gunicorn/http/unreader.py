@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,22 +12,52 @@ __all__ = ["Unreader", "SocketUnreader", "IterUnreader"]
 class Unreader:
     """A byte source whose reads can be undone with ``unread``.
 
-    Subclasses implement ``chunk()`` returning the next bytes (b"" at EOF).
+    Subclasses implement ``chunk(size_hint=None)`` returning the next bytes
+    (b"" at end of input).  Buffered bytes are kept as one bytes object plus
+    a start offset, so taking small pieces off a large read-ahead does not
+    copy the rest each time.
     """
 
     def __init__(self) -> None:
         self._buf = b""
+        self._pos = 0
 
-    def chunk(self) -> bytes:
-        """Return the next block of input, b"" at end of input."""
+    def chunk(self, size_hint: int | None = None) -> bytes:
+        """Return the next block of input, b"" at end of input.
+
+        *size_hint* is how many bytes the caller may still consume; a source
+        may use it to read more at once, never to read more than that.
+        """
         raise NotImplementedError()
 
-    def read(self, size: int | None = None) -> bytes:
+    def _take_all(self) -> bytes:
+        buf, pos = self._buf, self._pos
+        self._buf = b""
+        self._pos = 0
+        return buf[pos:] if pos else buf
+
+    @property
+    def buf(self) -> io.BytesIO:
+        """A copy of the buffered bytes as a BytesIO positioned at its end
+        (read-only view for code written against gunicorn's attribute)."""
+        view = io.BytesIO()
+        view.write(self._buf[self._pos:])
+        return view
+
+    def take_buffered(self) -> bytes:
+        """Return the bytes already buffered (maybe b""), never reading the source."""
+        return self._take_all()
+
+    def read(self, size: int | None = None, read_ahead: int | None = None) -> bytes:
         """Return buffered bytes, or up to *size* bytes.
 
         ``size=None`` (or negative) returns what is buffered, or else one
-        ``chunk()``.  An int size blocks until *size* bytes are available or
-        the input ends.  ``0`` returns b"".  A non-int raises TypeError.
+        ``chunk(read_ahead)``.  An int size blocks until *size* bytes are
+        available or the input ends (then fewer are returned).  *read_ahead*
+        is how many bytes the caller may consume in total (e.g. the rest of a
+        body of known length): the source may be asked for that much at
+        once, the surplus staying buffered.  ``0`` returns b"".  A non-int
+        size raises TypeError.
         """
         if size is not None:
             if not isinstance(size, int):
@@ -35,55 +66,76 @@ class Unreader:
                 return b""
             if size < 0:
                 size = None
-        buf = self._buf
+        buf, pos = self._buf, self._pos
+        have = len(buf) - pos
         if size is None:
-            if buf:
+            if have:
+                return self._take_all()
+            return self.chunk(read_ahead)
+        if have >= size:
+            end = pos + size
+            if end == len(buf):
                 self._buf = b""
-                return buf
-            return self.chunk()
-        have = len(buf)
-        if have < size:
-            parts = [buf] if buf else []
-            while have < size:
-                data = self.chunk()
-                if not data:
-                    break
-                parts.append(data)
-                have += len(data)
-            buf = b"".join(parts)
+                self._pos = 0
+            else:
+                self._pos = end
+            return buf[pos:end] if (pos or end != len(buf)) else buf
+        parts = [buf[pos:] if pos else buf] if have else []
+        want = size if read_ahead is None or read_ahead < size else read_ahead
+        while have < size:
+            data = self.chunk(want - have)
+            if not data:
+                break
+            parts.append(data)
+            have += len(data)
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
         if have <= size:
             self._buf = b""
-            return buf
-        self._buf = buf[size:]
-        return buf[:size]
+            self._pos = 0
+            return data
+        self._buf = data
+        self._pos = size
+        return data[:size]
 
     def unread(self, data: bytes | bytearray | memoryview) -> None:
         """Push *data* back so that the next read returns it first."""
         if data:
             data = bytes(data)
-            self._buf = data + self._buf if self._buf else data
+            if len(self._buf) > self._pos:
+                self._buf = data + self._buf[self._pos:]
+            else:
+                self._buf = data
+            self._pos = 0
 
 
 class SocketUnreader(Unreader):
-    """Reads from a socket with ``recv(max_chunk)`` (bytes)."""
+    """Reads from a socket with ``recv``: *max_chunk* bytes by default, up to
+    ``max_body_chunk`` when the caller says it wants more (a large body)."""
+
+    #: Upper bound of one recv() sized by a caller's hint; each recv() costs a
+    #: GIL release, so bodies are read in large steps.
+    max_body_chunk = 1024 * 1024
 
     def __init__(self, sock: Any, max_chunk: int = 8192) -> None:
         super().__init__()
         self.sock = sock
         self.mxchunk = max_chunk
 
-    def chunk(self) -> bytes:
-        return self.sock.recv(self.mxchunk)
+    def chunk(self, size_hint: int | None = None) -> bytes:
+        size = self.mxchunk
+        if size_hint and size_hint > size:
+            size = size_hint if size_hint < self.max_body_chunk else self.max_body_chunk
+        return self.sock.recv(size)
 
 
 class IterUnreader(Unreader):
-    """Reads from any iterable of bytes objects."""
+    """Reads from any iterable of bytes objects (the hint is ignored)."""
 
     def __init__(self, iterable: Iterable[bytes]) -> None:
         super().__init__()
         self.iter: Any = iter(iterable)
 
-    def chunk(self) -> bytes:
+    def chunk(self, size_hint: int | None = None) -> bytes:
         if not self.iter:
             return b""
         try:

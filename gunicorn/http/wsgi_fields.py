@@ -15,7 +15,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gunicorn.http.errors import InvalidHeader, InvalidHeaderName
+from gunicorn.http.errors import (
+    InvalidResponseHeader,
+    InvalidResponseHeaderName,
+    InvalidResponseStatus,
+)
 from gunicorn.util import HOP_HEADERS
 
 __all__ = [
@@ -46,38 +50,6 @@ STATUS_RE = re.compile(r"([1-9][0-9]{2})(?: [\t\x20-\x7e\x80-\xff]*)?")
 # Connection-specific fields the server owns (RFC 9110 section 7.6.1), plus
 # Server and Date, which the server always writes itself.
 HOP_BY_HOP = HOP_HEADERS
-
-
-class InvalidResponseHeader(InvalidHeader):
-    """The application sent a header field value that is not allowed.
-
-    A subclass of InvalidHeader (so code catching that keeps working), but the
-    fault is the server side's: workers answer it with 500 (gunicorn 27.0).
-    """
-
-    status_code = 500
-    reason = "Internal Server Error"
-
-
-class InvalidResponseHeaderName(InvalidHeaderName):
-    """The application sent a header field-name that is not a token; answered 500."""
-
-    status_code = 500
-    reason = "Internal Server Error"
-
-
-class InvalidResponseStatus(ValueError):
-    """The application's status is not ``3DIGIT [SP reason-phrase]``; answered 500."""
-
-    status_code = 500
-    reason = "Internal Server Error"
-
-    def __init__(self, status: Any) -> None:
-        super().__init__(status)
-        self.status = status
-
-    def __str__(self) -> str:
-        return "Invalid response status: %r" % (self.status,)
 
 
 def parse_status(status: Any) -> int:

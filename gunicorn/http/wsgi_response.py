@@ -9,6 +9,7 @@ content (RFC 9110 sections 6.4.1, 9.3.2, 15.3.5, 15.4.5).
 from __future__ import annotations
 
 import io
+import logging
 import os
 import stat
 import time
@@ -25,6 +26,9 @@ from gunicorn.http.wsgi_fields import (
 )
 
 __all__ = ["Response", "http_date_cached"]
+
+# the logger name gunicorn uses for this module's messages
+log = logging.getLogger("gunicorn.http.wsgi")
 
 # Bodies up to this size are joined with the head (or the chunk framing) into
 # one sendall: one syscall and no small-segment / delayed-ACK stall.  Bigger
@@ -97,7 +101,9 @@ class Response:
         # its body may or may not follow, so the connection cannot be reused.
         self._continue_pending = False
         # Content is discarded (HEAD, 1xx except 101, 204, 304).
-        self._no_body = False
+        self._omits_body = False
+        # The "content dropped" warning is logged once per response.
+        self._omits_body_warned = False
         # A chunk written by sendfile still needs its CRLF.
         self._chunk_crlf_pending = False
 
@@ -164,7 +170,13 @@ class Response:
         self.status = status
         self.status_code = code
         method = self.req.method
-        self._no_body = method == "HEAD" or code in (204, 304) or (code < 200 and code != 101)
+        self._omits_body = method == "HEAD" or code in (204, 304) or (code < 200 and code != 101)
+        if code < 200 or code == 204:
+            # RFC 9110 section 8.6: 1xx and 204 never carry Content-Length
+            # (HEAD and 304 keep the application's, it describes the GET).
+            if self.response_length is not None:
+                self.headers = [kv for kv in self.headers if kv[0].lower() != "content-length"]
+                self.response_length = None
         self.chunked = self.is_chunked()
         return self.write
 
@@ -264,14 +276,16 @@ class Response:
             lines.append("Transfer-Encoding: chunked\r\n")
         return lines
 
+    def _warn_dropped_content(self) -> None:
+        if not self._omits_body_warned:
+            self._omits_body_warned = True
+            log.warning("WSGI application sent content on a no-body response "
+                        "(method=%s status=%s); dropped (RFC 9110 section 6.4.1)",
+                        self.req.method, self.status_code)
+
     def _head_bytes(self) -> bytes:
         lines = self.default_headers()
-        code = self.status_code
-        if self.response_length is not None and code is not None and (code < 200 or code == 204):
-            # RFC 9110 section 8.6: no Content-Length on 1xx and 204.
-            lines.extend("%s: %s\r\n" % (k, v) for k, v in self.headers if k.lower() != "content-length")
-        else:
-            lines.extend("%s: %s\r\n" % (k, v) for k, v in self.headers)
+        lines.extend("%s: %s\r\n" % (k, v) for k, v in self.headers)
         lines.append("\r\n")
         # latin-1: fields were validated, so only fields appended directly
         # to ``headers`` can fail here (UnicodeEncodeError).
@@ -301,7 +315,9 @@ class Response:
                 raise TypeError("%r is not a byte" % (arg,))
             arg = bytes(arg)
         size = len(arg)
-        if self._no_body:
+        if self._omits_body:
+            if size:
+                self._warn_dropped_content()
             self.send_headers()
             return
         if self.response_length is not None:
@@ -384,7 +400,9 @@ class Response:
         if self.response_length is not None:
             nbytes = min(nbytes, max(self.response_length - self.sent, 0))
 
-        if self._no_body:
+        if self._omits_body:
+            if nbytes:
+                self._warn_dropped_content()
             self.send_headers()
             return True
         if nbytes == 0:
@@ -429,7 +447,7 @@ class Response:
             self._chunk_crlf_pending = False
         if (
             self.response_length is not None
-            and not self._no_body
+            and not self._omits_body
             and self.sent < self.response_length
         ):
             self.must_close = True

@@ -59,9 +59,12 @@ def _open_socket(address: Any) -> socket.socket:
         target: Any = address
     else:
         host, port = address
-        infos = socket.getaddrinfo(host, int(port), 0, socket.SOCK_DGRAM)
-        family, socktype, proto, _, target = infos[0]
-        sock = socket.socket(family, socktype, proto)
+        port = int(port)
+        # the family of the first resolved address; connect() then resolves
+        # the name itself within that family
+        family = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        target = (host, port)
     try:
         sock.connect(target)
         # A metric must never block a worker.

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import os
+
 from gunicorn.settings.base import define
 from gunicorn.settings.validators import auto_int, validate_bool, validate_pos_int, validate_string
 
 SECTION = "Control Socket"
+
+
+def default_control_socket_path() -> str:
+    """Return the per-user control socket path later gunicorn releases default to.
+
+    ``$XDG_RUNTIME_DIR/gunicorn.ctl`` when that variable names an existing
+    directory, otherwise ``~/.gunicorn/gunicorn.ctl``.  The ``control_socket``
+    setting itself keeps the 25.1 default (``gunicorn.ctl``).
+    """
+    runtime_dir = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime_dir and os.path.isdir(runtime_dir):
+        return os.path.join(runtime_dir, "gunicorn.ctl")
+    return os.path.join(os.path.expanduser("~"), ".gunicorn", "gunicorn.ctl")
 
 ControlSocket = define(
     "ControlSocket",

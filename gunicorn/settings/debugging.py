@@ -5,7 +5,7 @@ from __future__ import annotations
 from gunicorn.settings.base import define
 from gunicorn.settings.validators import (
     validate_bool,
-    validate_list_of_existing_files,
+    validate_list_of_files_or_patterns,
     validate_reload_engine,
 )
 
@@ -52,12 +52,14 @@ ReloadExtraFiles = define(
     cli=["--reload-extra-file"],
     action="append",
     meta="FILES",
-    validator=validate_list_of_existing_files,
+    validator=validate_list_of_files_or_patterns,
     default=[],
     desc="""
     More files to watch with ``reload``, such as templates or settings files.
 
-    Repeat the flag for several files; each must exist.
+    Repeat the flag for several files. A plain path must exist; a glob
+    pattern (``templates/**/*.html``) is expanded again on every check, so
+    files created later are picked up too.
     """,
 )
 

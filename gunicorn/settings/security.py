@@ -51,8 +51,10 @@ LimitRequestFieldSize = define(
     validator=validate_pos_int,
     default=8190,
     desc="""
-    Largest single header field line in bytes; 0 means no limit.
+    Largest single header field line in bytes.
 
-    A longer field gets 431 Request Header Fields Too Large.
+    A longer field gets 431 Request Header Fields Too Large. A value of 0
+    (or anything not above 0) selects the default of 8190 bytes; fields are
+    never unlimited.
     """,
 )

@@ -9,6 +9,7 @@ meant for the person who wrote the value.
 
 from __future__ import annotations
 
+import glob
 import grp
 import inspect
 import ipaddress
@@ -17,6 +18,7 @@ import pwd
 import re
 import ssl
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -141,6 +143,25 @@ def validate_list_string(val: Any) -> list[str]:
 def validate_list_of_existing_files(val: Any) -> list[str]:
     """Like :func:`validate_list_string`, and every path must exist (ValueError)."""
     return [validate_file_exists(v) for v in validate_list_string(val)]  # type: ignore[misc]
+
+
+def validate_list_of_files_or_patterns(val: Any) -> list[str]:
+    """Like :func:`validate_list_of_existing_files`, but glob patterns pass unexpanded.
+
+    A plain path must exist (ValueError).  A pattern (``*``, ``?``, ``[``) is
+    kept as written so the reloader can expand it again on every check; one
+    that matches nothing yet only gives a RuntimeWarning.
+    """
+    out = []
+    for entry in validate_list_string(val):
+        if not glob.has_magic(entry):
+            out.append(validate_file_exists(entry))
+            continue
+        if not glob.glob(entry, recursive=True):
+            warnings.warn("Pattern %s currently matches no files." % entry,
+                          RuntimeWarning, stacklevel=2)
+        out.append(entry)
+    return out  # type: ignore[return-value]
 
 
 def validate_string_to_list(val: Any) -> list[str]:

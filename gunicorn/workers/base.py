@@ -87,6 +87,8 @@ class Worker:
                "ABRT HUP QUIT INT TERM USR1 USR2 WINCH CHLD".split()]
 
     PIPE: list[int] = []
+    # set once the master is found dead (see _arm_orphan_deadline)
+    _orphan_deadline: float | None = None
 
     def __init__(self, age: int, ppid: int, sockets: list[Any], app: Any, timeout: float,
                  cfg: Any, log: Any) -> None:
@@ -139,13 +141,15 @@ class Worker:
         if self._orphan_deadline is not None:
             return
         delay = max(float(self.cfg.graceful_timeout), 0.01)
-        self._orphan_deadline = time.monotonic() + delay
         if signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None):
             signal.setitimer(signal.ITIMER_REAL, delay)
-        elif not in_signal_handler:
+        elif in_signal_handler:
+            return  # the next notify() arms the thread
+        else:
             timer = threading.Timer(delay, os._exit, (1,))
             timer.daemon = True
             timer.start()
+        self._orphan_deadline = time.monotonic() + delay
 
     def run(self) -> None:
         """The main loop; exits when ``self.alive`` turns False. Subclasses implement it."""

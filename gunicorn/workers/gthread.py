@@ -15,7 +15,8 @@ Why this shape:
 * Client sockets are registered one-shot (``EPOLLONESHOT`` on Linux), so a
   pool thread re-arms its connection itself: no wake-up of the loop and no
   unregister/register pair per request.
-* Each connection owns its buffered bytes (``_ConnReader``), so pipelined
+* Each connection owns its unparsed bytes (``TConn.pending`` while in the
+  loop, its ``SocketUnreader`` while a pool thread parses), so pipelined
   requests are answered in order from the leftover bytes.
 * Dispatch (``enqueue_req``) is separate from the socket loop, so a protocol
   that multiplexes requests (HTTP/2) can submit several units of work for one
@@ -41,6 +42,7 @@ from typing import Any, Callable
 from gunicorn import http, tls, util
 from gunicorn.http import wsgi
 from gunicorn.http.errors import NoMoreData
+from gunicorn.http.unreader import SocketUnreader
 from gunicorn.workers import base
 
 __all__ = ["TConn", "PollableMethodQueue", "ThreadWorker"]
@@ -68,61 +70,17 @@ _QUIET_ERRNOS = frozenset(
 )
 
 
-class _ConnReader:
-    """Unreader over one connection (the ``Unreader`` contract, section 4.1).
-
-    The event loop appends bytes with :meth:`feed`; the parser running in a
-    pool thread consumes them with :meth:`read` and returns leftovers with
-    :meth:`unread`.  When the buffer runs dry, :meth:`chunk` reads from the
-    socket, which is blocking (bounded by SO_RCVTIMEO) inside the pool.
-    Whatever remains after a request (pipelined bytes) stays here.
-    """
-
-    __slots__ = ("sock", "buf", "_http_core_ctx")
-
-    def __init__(self, sock: Any) -> None:
-        self.sock = sock
-        self.buf = b""
-        # the HTTP/1.1 facade caches per-connection parser state here
-        self._http_core_ctx: Any = None
-
-    def chunk(self) -> bytes:
-        """Read one chunk from the socket (blocking)."""
-        return self.sock.recv(_RECV_SIZE)
-
-    def feed(self, data: bytes) -> None:
-        """Append bytes received by the event loop."""
-        self.buf = self.buf + data if self.buf else data
-
-    def read(self, size: int | None = None) -> bytes:
-        """Return up to ``size`` bytes (all buffered bytes or one chunk when None).
-
-        Blocks until ``size`` bytes arrived or the peer closed; a short result
-        means EOF.  Raises TypeError for a non-int size.
-        """
-        if size is not None and not isinstance(size, int):
-            raise TypeError("size parameter must be an int")
-        buf = self.buf
-        if size is None or size < 0:
-            if buf:
-                self.buf = b""
-                return buf
-            return self.chunk()
-        if size == 0:
-            return b""
-        while len(buf) < size:
-            data = self.chunk()
-            if not data:
-                self.buf = b""
-                return buf
-            buf += data
-        self.buf = buf[size:]
-        return buf[:size]
-
-    def unread(self, data: bytes) -> None:
-        """Push ``data`` back in front of the buffer."""
-        if data:
-            self.buf = bytes(data) + self.buf
+def _take_buffered(reader: Any) -> bytes:
+    """Bytes the parser read ahead and did not use (pipelined data)."""
+    take = getattr(reader, "take_buffered", None)
+    if take is not None:
+        return take()
+    # an Unreader without take_buffered: its ``buf`` is a BytesIO at its end
+    buf = getattr(reader, "buf", None)
+    data = buf.getvalue() if buf is not None else b""
+    if data:
+        reader.read(len(data))
+    return data
 
 
 class TConn:
@@ -137,13 +95,16 @@ class TConn:
 
     Attributes:
         timeout: monotonic deadline while the connection waits in the poller.
-        parser: the connection's unreader (bytes received but not parsed).
+        parser: the connection's ``SocketUnreader``; it holds bytes while a
+            pool thread parses, and is empty whenever the loop owns the
+            connection.
+        pending: bytes the loop received that no request consumed yet.
         state: HANDSHAKE, IDLE, BUSY or CLOSED.
         req_count: requests started on this connection.
     """
 
     __slots__ = (
-        "cfg", "sock", "client", "server", "timeout", "parser", "reader", "state",
+        "cfg", "sock", "client", "server", "timeout", "parser", "reader", "pending", "state",
         "req_count", "fd", "initialized", "is_ssl", "armed", "scan_from",
         "proxy_protocol_info", "handshake_events", "http2",
     )
@@ -154,8 +115,9 @@ class TConn:
         self.client = client
         self.server = server
         self.timeout: float | None = None
-        self.reader = _ConnReader(sock)
+        self.reader = SocketUnreader(sock, _RECV_SIZE)
         self.parser = self.reader
+        self.pending = bytearray()
         self.state = IDLE
         self.req_count = 0
         self.fd = sock.fileno()
@@ -316,11 +278,19 @@ class _EpollPoller:
             pass
 
     def arm(self, conn: TConn, events: int = _EPOLLIN) -> None:
+        events |= _EPOLLONESHOT
         if conn.armed:
-            self._ep.modify(conn.fd, events | _EPOLLONESHOT)
-        else:
-            self._ep.register(conn.fd, events | _EPOLLONESHOT)
-            conn.armed = True
+            try:
+                self._ep.modify(conn.fd, events)
+            except FileNotFoundError:
+                self._ep.register(conn.fd, events)
+            return
+        # mark first: once registered, another thread may own the connection
+        conn.armed = True
+        try:
+            self._ep.register(conn.fd, events)
+        except FileExistsError:
+            self._ep.modify(conn.fd, events)
 
     def poll(self, timeout: float) -> list[tuple[int, int]]:
         try:
@@ -570,9 +540,11 @@ class ThreadWorker(base.Worker):
 
     def _read_available(self, conn: TConn) -> None:
         sock = conn.sock
-        reader = conn.reader
+        pending = conn.pending
         try:
             if conn.is_ssl:
+                # drain the TLS layer: decrypted bytes it holds would not
+                # wake the poller again
                 eof = False
                 while True:
                     try:
@@ -582,10 +554,10 @@ class ThreadWorker(base.Worker):
                     if not data:
                         eof = True
                         break
-                    reader.feed(data)
-                    if len(reader.buf) > self._max_head:
+                    pending += data
+                    if len(pending) > self._max_head:
                         break
-                if eof and not (reader.buf and self._head_ready(conn)):
+                if eof and not (pending and self._head_ready(conn)):
                     self.log.debug("TLS peer %s closed the connection", conn.client)
                     self._close_loop(conn)
                     return
@@ -594,7 +566,7 @@ class ThreadWorker(base.Worker):
                 if not data:
                     self._close_loop(conn)
                     return
-                reader.feed(data)
+                pending += data
         except (BlockingIOError, InterruptedError, ssl.SSLWantWriteError):
             self.poller.arm(conn)
             return
@@ -602,7 +574,7 @@ class ThreadWorker(base.Worker):
             self.log.debug("Closing connection from %s: %s", conn.client, e)
             self._close_loop(conn)
             return
-        if not reader.buf:
+        if not pending:
             self.poller.arm(conn)
             return
         if self._head_ready(conn):
@@ -613,12 +585,12 @@ class ThreadWorker(base.Worker):
             # first bytes of a request: from now on the head must arrive
             # within the read timeout, not the keep-alive one
             conn.set_timeout(self._read_timeout)
-        conn.scan_from = max(0, len(reader.buf) - 3)
+        conn.scan_from = max(0, len(pending) - 3)
         self.poller.arm(conn)
 
     def _head_ready(self, conn: TConn) -> bool:
-        """True once the buffer holds a full request head (or is too big to wait)."""
-        buf = conn.reader.buf
+        """True once ``conn.pending`` holds a full request head (or is too big to wait)."""
+        buf = conn.pending
         if self._uwsgi:
             return _uwsgi_head_end(buf) or len(buf) >= self._max_head
         start = conn.scan_from
@@ -768,7 +740,7 @@ class ThreadWorker(base.Worker):
             now = time.monotonic()
             waiting_fresh = False
             for conn in list(self._idle):
-                if conn.state == BUSY or conn.reader.buf:
+                if conn.state == BUSY or conn.pending:
                     continue
                 if conn.req_count == 0 and now < fresh_until:
                     waiting_fresh = True
@@ -845,6 +817,9 @@ class ThreadWorker(base.Worker):
             elif conn.is_ssl:
                 conn.sock.setblocking(True)
             reader = conn.reader
+            pending = conn.pending
+            reader.unread(bytes(pending))
+            del pending[:]
             while True:
                 conn.req_count += 1
                 req = self._msg_class(self.cfg, reader, conn.client, conn.req_count)
@@ -868,12 +843,19 @@ class ThreadWorker(base.Worker):
                     keepalive = False
                     break
                 req = None
-                if not reader.buf or not self.alive:
+                # bytes read past this request belong to the next one
+                leftover = _take_buffered(reader)
+                if not leftover:
+                    break
+                pending += leftover
+                if not self.alive:
                     break
                 # pipelined: answer the next request now if its head is here
                 conn.scan_from = 0
                 if not self._head_ready(conn):
                     break
+                reader.unread(bytes(pending))
+                del pending[:]
         except StopIteration:
             self.log.debug("Connection from %s closed before a request", conn.client)
             keepalive = False

@@ -35,3 +35,20 @@ def test_sync_check_config_warns_on_h2(caplog):
     with caplog.at_level(logging.WARNING, logger="test.sync.check"):
         SyncWorker.check_config(cfg, log)
     assert "not supported by the sync worker" in caplog.text
+
+
+def test_signal_handler_only_enqueues():
+    """The master's handler does no work in signal context: it only queues the number
+    (the wakeup fd, written by the interpreter at C level, wakes the loop)."""
+    import queue
+    import signal as signals
+    import types
+
+    from gunicorn.arbiter import Arbiter
+
+    fake = types.SimpleNamespace(SIG_QUEUE=queue.SimpleQueue())
+    Arbiter.signal(fake, signals.SIGHUP, None)
+    Arbiter.signal(fake, signals.SIGCHLD, None)
+    assert fake.SIG_QUEUE.get_nowait() == signals.SIGHUP
+    assert fake.SIG_QUEUE.get_nowait() == signals.SIGCHLD
+    assert fake.SIG_QUEUE.empty()

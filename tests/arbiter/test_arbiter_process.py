@@ -5,8 +5,9 @@ import os
 import re
 import signal
 import socket
-import threading
 import time
+
+import pytest
 
 from tests.arbiter.arbiter_helpers import Load, alive, stop_master, title
 from tests.support.server import GunicornServer, children_of, run_server
@@ -113,13 +114,6 @@ def test_several_binds(tmp_path):
 
 
 def test_ipv6_bind():
-    if not socket.has_ipv6:
-        return
-    try:
-        with socket.socket(socket.AF_INET6) as s:
-            s.bind(("::1", 0))
-    except OSError:
-        return
     with run_server(*APP, bind="[::1]:0") as srv:
         assert srv.url.startswith("http://[::1]:")
         assert get("::1", srv.port) == (200, b"ok")
@@ -168,7 +162,7 @@ def child_exit(server, worker): _mark("child_exit", worker.pid)
 def nworkers_changed(server, new, old): _mark("nworkers_changed", new, old)
 def on_reload(server): _mark("on_reload")
 def on_exit(server): _mark("on_exit")
-def worker_int(worker): _mark("worker_int")
+def worker_int(worker): _mark("worker_int", worker.pid)
 '''
 
 
@@ -182,8 +176,14 @@ def test_server_hooks(tmp_path):
         srv.signal(signal.SIGTTIN)
         srv.wait_for_output(r"HOOK nworkers_changed 2 1")
         srv.signal(signal.SIGHUP)
+        srv.wait_for_output(r"HOOK nworkers_changed 1 2")
         srv.wait_for_output(r"HOOK on_reload")
         srv.wait_for_output(r"HOOK child_exit %d" % pid)
+        [new] = srv.wait_workers(1)
+        os.kill(new, signal.SIGQUIT)
+        srv.wait_for_output(r"HOOK worker_int %d" % new)
+        srv.wait_for_output(r"HOOK worker_exit %d" % new)
+        srv.wait_workers(1)
         assert srv.stop() == 0
     out = srv.output()
     for line in ["HOOK on_starting", "HOOK when_ready 1", "HOOK pre_fork 1", "HOOK post_fork True",
@@ -244,6 +244,26 @@ def test_usr2_then_term_old_master_under_load(tmp_path):
         finally:
             if new_master is not None:
                 stop_master(new_master)
+
+
+@pytest.mark.parametrize("form", [
+    "def post_request(worker, req):\n    _mark(req.path)\n",
+    "def post_request(worker, req, environ):\n    _mark(req.path, environ['PATH_INFO'])\n",
+    "def post_request(worker, req, environ, resp):\n    _mark(req.path, environ['PATH_INFO'], resp.status)\n",
+])
+def test_post_request_hook_arities(tmp_path, form):
+    conf = tmp_path / "conf.py"
+    conf.write_text("import sys\n"
+                    "def _mark(*a):\n    print('POSTREQ', *a, file=sys.stderr, flush=True)\n"
+                    "def pre_request(worker, req):\n    print('PREREQ', req.path, file=sys.stderr, flush=True)\n"
+                    + form)
+    with run_server(*APP, "-c", str(conf), "-w", "1") as srv:
+        assert get(srv.host, srv.port, "/pid")[0] == 200
+        srv.wait_for_output(r"PREREQ /pid")
+        m = srv.wait_for_output(r"POSTREQ /pid.*")
+        nargs = form.split(")", 1)[0].count(",") + 1
+        expected = {2: "POSTREQ /pid", 3: "POSTREQ /pid /pid", 4: "POSTREQ /pid /pid 200 OK"}
+        assert m.group(0).strip() == expected[nargs]
 
 
 def _zombie(pid):
@@ -324,3 +344,48 @@ def test_process_titles():
         [worker] = srv.wait_workers(1)
         assert wait_until(lambda: title(srv.pid) == "gunicorn: master [arbtitle]", 5)
         assert wait_until(lambda: title(worker) == "gunicorn: worker [arbtitle]", 5)
+
+
+def test_usr2_rollback_and_hup_of_new_master(tmp_path):
+    """Reference upgrade docs: the new master keeps its ".2" names across a HUP; TERM to
+    it (rollback) leaves the old master serving with its pidfile."""
+    pidfile = tmp_path / "g.pid"
+    pidfile2 = tmp_path / "g.pid.2"
+    new_master = None
+    with run_server(*APP, "-w", "1", "-p", str(pidfile), "-n", "arbrb") as srv:
+        [old_worker] = srv.wait_workers(1)
+        srv.signal(signal.SIGUSR2)
+        try:
+            assert wait_until(lambda: set(children_of(srv.pid)) - {old_worker}, 10)
+            new_master = (set(children_of(srv.pid)) - {old_worker}).pop()
+            assert wait_until(lambda: len(children_of(new_master)) == 1, 15)
+            [first] = children_of(new_master)
+            srv.signal(signal.SIGUSR2)  # refused: a child exists
+            srv.wait_for_output(r"USR2 signal ignored\. Child exists\.")
+            os.kill(new_master, signal.SIGHUP)
+            assert wait_until(lambda: children_of(new_master)
+                              and first not in children_of(new_master), 10)
+            assert int(pidfile2.read_text()) == new_master
+            assert int(pidfile.read_text()) == srv.pid
+            assert title(new_master) == "gunicorn: master [arbrb.2]"
+            [second] = children_of(new_master)
+            assert wait_until(lambda: title(second) == "gunicorn: worker [arbrb.2]", 5)
+            os.kill(new_master, signal.SIGTERM)
+            assert wait_until(lambda: not alive(new_master), 10)
+            assert not pidfile2.exists()
+            assert int(pidfile.read_text()) == srv.pid
+            assert srv.worker_pids() == [old_worker]
+            assert get(srv.host, srv.port) == (200, b"ok")
+            # the old master may upgrade again once its child is gone
+            start = len(srv.output())
+            srv.signal(signal.SIGUSR2)
+            srv.wait_for_output(r"Handling signal: usr2", 5, start=start)
+            assert "Child exists" not in srv.output()[start:]
+            assert wait_until(lambda: set(children_of(srv.pid)) - {old_worker}, 10)
+            third = (set(children_of(srv.pid)) - {old_worker}).pop()
+            assert wait_until(lambda: len(children_of(third)) == 1, 15)
+        finally:
+            if new_master is not None:
+                stop_master(new_master)
+            for p in set(children_of(srv.pid)) - {old_worker}:
+                stop_master(p)

@@ -42,13 +42,9 @@ def test_tcp_port_zero_reports_real_port():
 
 
 def test_tcp6():
-    if not socket.has_ipv6:
-        pytest.skip("no IPv6")
+    # needs a loopback IPv6 address (present in the CI containers)
     cfg = make_cfg("[::1]:0")
-    try:
-        [lnr] = sock.create_sockets(cfg, LOG)
-    except SystemExit:
-        pytest.skip("::1 not bindable")
+    [lnr] = sock.create_sockets(cfg, LOG)
     try:
         assert isinstance(lnr, sock.TCP6Socket)
         assert str(lnr) == "http://[::1]:%d" % lnr.getsockname()[1]

@@ -13,38 +13,20 @@ from gunicorn.http.message import Request
 from gunicorn.workers import gthread
 
 
-class FakeSock:
-    def __init__(self, chunks):
-        self.chunks = list(chunks)
-
-    def recv(self, n):
-        return self.chunks.pop(0) if self.chunks else b""
-
-    def fileno(self):
-        return 99
-
-
-def test_conn_reader_buffer_then_socket():
-    r = gthread._ConnReader(FakeSock([b"world", b"!"]))
-    r.feed(b"hello ")
-    assert r.read(3) == b"hel"
-    assert r.read() == b"lo "
-    assert r.read(6) == b"world!"
-    r.unread(b"xy")
-    assert r.read(10) == b"xy"
-    assert r.read(0) == b""
-    with pytest.raises(TypeError):
-        r.read("1")
-
-
-def test_conn_reader_keeps_pipelined_leftover():
+def test_take_buffered_returns_pipelined_leftover():
     cfg = Config()
-    r = gthread._ConnReader(FakeSock([]))
-    r.feed(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHo")
-    req = Request(cfg, r, ("127.0.0.1", 1), 1)
-    assert req.path == "/a"
-    assert req.body.read() == b""
-    assert r.buf == b"GET /b HTTP/1.1\r\nHo"
+    a, b = socket.socketpair()
+    try:
+        conn = gthread.TConn(cfg, a, ("127.0.0.1", 1), "s")
+        conn.reader.unread(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHo")
+        req = Request(cfg, conn.reader, conn.client, 1)
+        assert req.path == "/a"
+        assert req.body.read() == b""
+        assert gthread._take_buffered(conn.reader) == b"GET /b HTTP/1.1\r\nHo"
+        assert gthread._take_buffered(conn.reader) == b""
+    finally:
+        a.close()
+        b.close()
 
 
 def test_pollable_method_queue_runs_callbacks_in_order():
@@ -117,7 +99,7 @@ def test_head_ready(data, ready):
     a, b = socket.socketpair()
     try:
         conn = gthread.TConn(Config(), a, "p", "s")
-        conn.reader.feed(data)
+        conn.pending += data
         assert w._head_ready(conn) is ready
     finally:
         a.close()

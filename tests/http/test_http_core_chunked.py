@@ -67,10 +67,11 @@ def test_no_trailers():
     (b"5;a=b c\r\n", E.InvalidChunkExtension),
     (b"5\r\nhelloXX", E.ChunkMissingTerminator),
     (b"5\r\nhello\n", E.ChunkMissingTerminator),
-    (b"0\r\nContent-Length: 5\r\n\r\n", E.InvalidHeader),
-    (b"0\r\nHost: x\r\n\r\n", E.InvalidHeader),
-    (b"0\r\nTransfer-Encoding: chunked\r\n\r\n", E.InvalidHeader),
+    (b"0\r\nContent-Length: 5\r\n\r\n", E.InvalidHeaderName),
+    (b"0\r\nHost: x\r\n\r\n", E.InvalidHeaderName),
+    (b"0\r\nTransfer-Encoding: chunked\r\n\r\n", E.InvalidHeaderName),
     (b"0\r\nA: b\nC: d\r\n\r\n", E.InvalidHeader),
+    (b"0\r\nContent-Type: a\r\nContent-Type: b\r\n\r\n", E.InvalidHeader),
 ])
 def test_chunked_errors(data, exc):
     with pytest.raises(exc):

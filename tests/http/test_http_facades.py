@@ -76,9 +76,14 @@ def test_clean_close_and_truncation():
     assert list(RequestParser(cfg_with(), [], None)) == []
     with pytest.raises(E.NoMoreData):
         list(RequestParser(cfg_with(), [b"GET / HTTP/1.1\r\n"], None))
-    with pytest.raises(E.NoMoreData):
-        for req in RequestParser(cfg_with(), [b"POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\nab"], None):
-            req.body.read()
+    # a Content-Length body cut short by EOF is handed over as it is, and
+    # the connection is not reused
+    parser = RequestParser(cfg_with(), [b"POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\nab"], None)
+    req = next(parser)
+    assert not req.should_close()
+    assert req.body.read() == b"ab" and req.body.read() == b""
+    assert req.should_close()
+    assert list(parser) == []
     with pytest.raises(E.ChunkMissingTerminator):
         for req in RequestParser(cfg_with(), [b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked"
                                               b"\r\n\r\n1\r\na\r\n0\r\n"], None):

@@ -4,10 +4,9 @@ import socket
 import ssl
 
 import pytest
+import trustme
 
 from tests.support.server import run_server
-
-trustme = pytest.importorskip("trustme")
 
 APP = ("--pythonpath", "tests/workers/apps", "arbiter_testapp:app")
 

@@ -106,7 +106,8 @@ def _error_response(exc, req=None):
 
 
 def test_handle_error_uses_status_code_of_gunicorn_errors():
-    errors = pytest.importorskip("gunicorn.http.errors")
+    import gunicorn.http.errors as errors
+
     exc = errors.LimitRequestHeaders("too many headers")
     data, lines = _error_response(exc)
     assert data.startswith(b"HTTP/1.1 431 ")
@@ -153,7 +154,6 @@ def test_poll_reloader_detects_change_and_globs(tmp_path):
     assert str(tmp_path / "new.txt") in r.get_files()
 
 
-@pytest.mark.skipif(not reloader.has_inotify, reason="inotify_simple not installed")
 def test_inotify_reloader(tmp_path):
     target = tmp_path / "watched.cfg"
     target.write_text("a")
@@ -176,3 +176,66 @@ def test_inotify_reloader(tmp_path):
 def test_reloader_engines():
     assert set(reloader.reloader_engines) == {"auto", "poll", "inotify"}
     assert reloader.reloader_engines["poll"] is reloader.Reloader
+
+
+def test_inotify_reloader_glob_matches_files_created_later(tmp_path):
+    assert reloader.has_inotify
+    (tmp_path / "sub").mkdir()
+    event = threading.Event()
+    seen = []
+
+    def cb(fname):
+        seen.append(fname)
+        event.set()
+
+    r = reloader.InotifyReloader(extra_files=[str(tmp_path / "sub" / "*.cfg")], callback=cb)
+    r.start()
+    time.sleep(0.2)
+    (tmp_path / "sub" / "ignored.txt").write_text("x")
+    (tmp_path / "sub" / "late.cfg").write_text("x")
+    assert event.wait(3)
+    assert seen[0] == str(tmp_path / "sub" / "late.cfg")
+
+
+def test_reloader_auto_prefers_inotify():
+    assert reloader.reloader_engines["auto"] is reloader.InotifyReloader
+
+
+def test_worker_keeps_every_reference_member():
+    """Reference section 2.2: what third-party workers (uvicorn, geventwebsocket) use."""
+    names = ["SIGNALS", "PIPE", "notify", "run", "init_process", "load_wsgi", "init_signals",
+             "handle_usr1", "handle_exit", "handle_quit", "handle_abort", "handle_winch",
+             "handle_error", "__str__"]
+    for name in names:
+        assert hasattr(Worker, name), name
+    assert Worker.SIGNALS == [signal.SIGABRT, signal.SIGHUP, signal.SIGQUIT, signal.SIGINT,
+                              signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH,
+                              signal.SIGCHLD]
+    cfg = Config()
+    sockets = [object()]
+    app = object()
+    log = object()
+    w = Worker(3, 42, sockets, app, 7.5, cfg, log)
+    try:
+        attrs = {"age": 3, "pid": "[booting]", "ppid": 42, "sockets": sockets, "app": app,
+                 "timeout": 7.5, "cfg": cfg, "log": log, "booted": False, "aborted": False,
+                 "alive": True, "nr": 0, "reloader": None, "wsgi": None}
+        for name, value in attrs.items():
+            assert getattr(w, name) == value, name
+        assert w.max_requests == sys.maxsize
+        assert isinstance(w.tmp, WorkerTmp)
+        assert isinstance(w.wait_fds, list)
+    finally:
+        w.tmp.close()
+
+
+def test_load_class_short_names_and_paths():
+    from gunicorn import util
+    from gunicorn.workers.sync import SyncWorker
+
+    assert util.load_class("sync") is SyncWorker
+    assert util.load_class("#sync") is SyncWorker
+    assert util.load_class("gunicorn.workers.sync.SyncWorker") is SyncWorker
+    assert util.load_class(SyncWorker) is SyncWorker
+    with pytest.raises(RuntimeError, match="class uri 'nope' invalid or not found"):
+        util.load_class("nope")

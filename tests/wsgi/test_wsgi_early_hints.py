@@ -90,11 +90,27 @@ def test_invalid_hints_raise_before_writing(headers):
     assert issubclass(InvalidEarlyHint, ValueError)
 
 
-def test_empty_hint_list_writes_nothing():
+def test_empty_hint_list_writes_bare_103():
+    # the application asked for an interim response: send one with no fields
     sock = mock.MagicMock()
     req = FakeRequest()
     hints = _make_early_hints_callback(req, sock, Response(req, sock, FakeConfig()))
     hints([])
+    sock.sendall.assert_called_once_with(b"HTTP/1.1 103 Early Hints\r\n\r\n")
+
+
+def test_bad_hint_errors_are_header_errors_answered_500():
+    from gunicorn.http.errors import InvalidHeader, InvalidHeaderName
+
+    sock = mock.MagicMock()
+    req = FakeRequest()
+    hints = _make_early_hints_callback(req, sock, Response(req, sock, FakeConfig()))
+    with pytest.raises(InvalidHeaderName) as name_err:
+        hints([("Bad Name", "x")])
+    with pytest.raises(InvalidHeader) as value_err:
+        hints([("Link", "</a>\r\nSet-Cookie: secret")])
+    assert "secret" not in str(value_err.value)
+    assert name_err.value.status_code == value_err.value.status_code == 500
     assert not sock.sendall.called
 
 

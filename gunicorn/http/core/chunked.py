@@ -10,12 +10,14 @@ pipelined request).  ``eof()`` reports a truncated body.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..errors import (
     ChunkMissingTerminator,
     InvalidChunkExtension,
     InvalidChunkSize,
     InvalidHeader,
+    InvalidHeaderName,
     LimitRequestHeaders,
     NoMoreData,
 )
@@ -38,24 +40,42 @@ class ChunkedDecoder:
     trailer section (the request field limits).  Errors: InvalidChunkSize
     (bad or oversized chunk-size, bare LF), InvalidChunkExtension (a chunk-ext
     that is not ``;name[=token|quoted-string]``), ChunkMissingTerminator
-    (chunk-data not followed by CRLF), trailer field errors (InvalidHeader for
-    forbidden trailer fields, LimitRequestHeaders, ...).
+    (chunk-data not followed by CRLF), trailer field errors (InvalidHeaderName
+    for forbidden trailer fields, InvalidHeader for a repeated Content-Type,
+    LimitRequestHeaders, ...).
+
+    *parse_trailers*, when given, replaces the built-in trailer field parser:
+    it receives the trailer field block as bytes (lines joined by CRLF, no
+    final empty line) and returns the list of (name, value) pairs.
     """
 
-    __slots__ = ("settings", "_state", "_remaining", "_buf", "trailers", "unused")
+    __slots__ = ("settings", "_state", "_remaining", "_buf", "trailers", "unused",
+                 "_trailer_hook")
 
-    def __init__(self, settings: ParserSettings) -> None:
+    def __init__(self, settings: ParserSettings,
+                 parse_trailers: Callable[[bytes], list[tuple[str, str]]] | None = None
+                 ) -> None:
         self.settings = settings
         self._state = _SIZE
         self._remaining = 0
         self._buf = b""
         self.trailers: list[tuple[str, str]] | None = None
         self.unused = b""
+        self._trailer_hook = parse_trailers
 
     @property
     def done(self) -> bool:
         """True once the last-chunk and trailer section were consumed."""
         return self._state == _DONE
+
+    @property
+    def remaining(self) -> int:
+        """Bytes of the current chunk-data still to come (0 outside chunk-data)."""
+        return self._remaining if self._state == _DATA else 0
+
+    def start_trailers(self) -> None:
+        """Skip to the trailer section (the last-chunk was read elsewhere)."""
+        self._state = _TRAILER
 
     def feed(self, data: bytes) -> bytes:
         """Consume encoded bytes; return the decoded chunk-data they complete."""
@@ -153,11 +173,20 @@ class ChunkedDecoder:
         s = self.settings
         if end + 4 - pos > s.max_buffer_headers:
             raise LimitRequestHeaders("max buffer headers")
+        if self._trailer_hook is not None:
+            return self._trailer_hook(data[pos:end])
         block = data[pos:end + 2].decode("latin-1")
         trailers = parse_field_section(block, s)
+        content_type = False
         for name, _value in trailers:
             if name in FORBIDDEN_TRAILERS:
-                raise InvalidHeader(name)
+                # a field that may not appear in trailers (RFC 9110 section 6.5.1)
+                raise InvalidHeaderName(name)
+            if name == "CONTENT-TYPE":
+                # a singleton field, repeated (RFC 9110 section 5.3)
+                if content_type:
+                    raise InvalidHeader(name)
+                content_type = True
         if UNDERSCORE_NAME_RE.search(block) is not None:
             # trailers never come from a trusted forwarder
             trailers = apply_underscore_policy(trailers, s, False)

@@ -34,7 +34,8 @@ class ParserSettings:
 
     Limits follow gunicorn: ``limit_request_line`` 0 means unlimited, <0 or
     >= 8190 is clamped to 8190; ``limit_request_fields`` <=0 or > 32768 becomes
-    32768; ``limit_request_field_size`` 0 means unlimited and <0 becomes 8190.
+    32768; ``limit_request_field_size`` <=0 becomes 8190 (as in gunicorn 27.0;
+    25.0 read 0 as unlimited).
     ``max_buffer_headers`` bounds a whole field section in bytes.
     """
 
@@ -65,12 +66,13 @@ class ParserSettings:
         self.limit_request_fields: int = fields
 
         size = int(cfg.limit_request_field_size)
-        if size < 0:
+        if size <= 0:
+            # 0 no longer means "unlimited" (gunicorn 27.0): the default applies
             size = DEFAULT_MAX_HEADERFIELD_SIZE
         self.limit_request_field_size: int = size
-        self.max_buffer_headers: int = fields * ((size or DEFAULT_MAX_HEADERFIELD_SIZE) + 2) + 4
+        self.max_buffer_headers: int = fields * (size + 2) + 4
         # chunk-size lines (with extensions) are bounded like a field line
-        self.max_chunk_line: int = size or DEFAULT_MAX_HEADERFIELD_SIZE
+        self.max_chunk_line: int = size
 
         self.permit_unconventional_http_method = bool(
             getattr(cfg, "permit_unconventional_http_method", False))

@@ -1,3 +1,0 @@
-from gunicorn.http.errors import NoMoreData
-
-request = NoMoreData
