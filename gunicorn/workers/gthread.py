@@ -501,7 +501,9 @@ class ThreadWorker(base.Worker):
             conn.state = HANDSHAKE
             self._do_handshake(conn)
         else:
-            self.poller.arm(conn)
+            # the request often arrives with the connection: read it now
+            # rather than after a round through the poller
+            self._read_available(conn)
 
     # -- event loop side ---------------------------------------------------
 

@@ -207,6 +207,31 @@ def test_ipv6_host() -> None:
         sock.close()
 
 
+@pytest.mark.parametrize("host,family", [("127.0.0.1", socket.AF_INET), ("::1", socket.AF_INET6)])
+def test_socket_connects_to_the_configured_host(host: str, family: int) -> None:
+    made: list[Any] = []
+
+    class Recorder:
+        def __init__(self, *args: Any) -> None:
+            made.append(args)
+            self.target = None
+
+        def connect(self, target: Any) -> None:
+            self.target = target
+
+        def setblocking(self, flag: bool) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("gunicorn.instrument.statsd.socket.socket", Recorder)
+        s = Statsd(stand_in_cfg(statsd_host=(host, 8125)))
+    assert made == [(family, socket.SOCK_DGRAM)]
+    assert s.sock.target == (host, 8125)
+
+
 def test_no_host_means_no_socket() -> None:
     s = Statsd(stand_in_cfg())
     assert s.sock is None

@@ -126,6 +126,26 @@ def test_204_drops_length_and_body():
     assert not resp.should_close()
 
 
+@pytest.mark.parametrize("status", ["204 No Content", "100 Continue", "199 Custom"])
+def test_1xx_and_204_forget_content_length_at_start_response(status):
+    resp = Response(FakeRequest(), mock.MagicMock(), FakeConfig())
+    resp.start_response(status, [("Content-Length", "9"), ("X-A", "1")])
+    assert resp.headers == [("X-A", "1")]
+    assert resp.response_length is None and not resp.chunked and resp._omits_body
+
+
+def test_content_on_a_no_body_response_warns_once(caplog):
+    resp = Response(FakeRequest(), mock.MagicMock(), FakeConfig())
+    resp.start_response("204 No Content", [])
+    with caplog.at_level("WARNING", logger="gunicorn.http.wsgi"):
+        resp.write(b"")
+        resp.write(b"dropped")
+        resp.write(b"again")
+    assert resp.sent == 0
+    assert [r.name for r in caplog.records if "no-body response" in r.getMessage()] == [
+        "gunicorn.http.wsgi"]
+
+
 def test_hop_by_hop_headers_dropped():
     headers = [
         ("Connection", "keep-alive"),

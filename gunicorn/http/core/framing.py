@@ -7,8 +7,9 @@ from .grammar import DIGITS_RE
 
 __all__ = ["decide_framing", "should_close", "COMPRESSION_CODINGS"]
 
-# Codings we pass through undecoded; they may only precede "chunked".
-COMPRESSION_CODINGS = frozenset({"gzip", "x-gzip", "deflate", "compress", "x-compress"})
+# Codings we pass through undecoded; they may only precede "chunked".  The
+# legacy aliases x-gzip/x-compress are unsupported (501), as in gunicorn.
+COMPRESSION_CODINGS = frozenset({"gzip", "deflate", "compress"})
 
 
 def decide_framing(
