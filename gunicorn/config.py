@@ -18,6 +18,7 @@ import sys
 from typing import Any
 
 from gunicorn import __version__, util
+from gunicorn.errors import ConfigError
 from gunicorn.settings import KNOWN_SETTINGS, SECTIONS
 from gunicorn.settings.base import Setting, SettingMeta, UnsupportedSetting, make_settings
 from gunicorn.settings.control import default_control_socket_path
@@ -37,6 +38,8 @@ from gunicorn.settings.validators import (
     validate_header_map_behaviour,
     validate_http2_cleartext,
     validate_http2_frame_size,
+    validate_http2_max_concurrent_streams,
+    validate_http2_window_size,
     validate_http_parser,
     validate_http_protocols,
     validate_list_of_existing_files,
@@ -166,6 +169,26 @@ class Config:
         except KeyError:
             raise AttributeError("No configuration setting for: %s" % name) from None
         setting.set(value)
+
+    def validate(self) -> None:
+        """Check settings that only make sense together, once all are loaded.
+
+        Each value was already checked by its own validator.  Raises
+        ConfigError when ``http_protocols`` lists ``h2`` but the h2 package
+        (>= 4.1.0) is not installed; warns on stderr when ``h2`` can never be
+        negotiated (no TLS and ``http2_cleartext`` off).
+        """
+        if "h2" not in (self.http_protocols or ()):
+            return
+        if not _h2_package_usable():
+            raise ConfigError(
+                "http_protocols includes h2 but the h2 package (>= 4.1.0) is not "
+                "installed; install gunicorn[http2] or remove h2 from http_protocols")
+        if not self.is_ssl and getattr(self, "http2_cleartext", "off") == "off":
+            sys.stderr.write(
+                "Warning: http_protocols includes h2 but TLS is off and http2_cleartext "
+                "is off, so HTTP/2 will never be negotiated.\n")
+            sys.stderr.flush()
 
     def get_cmd_args_from_env(self) -> list[str]:
         """Return ``GUNICORN_CMD_ARGS`` (as it was at construction) split like a shell would."""
@@ -361,6 +384,16 @@ def _export_setting_classes() -> list[str]:
 
 _SETTING_CLASS_NAMES = _export_setting_classes()
 
+
+def _h2_package_usable() -> bool:
+    """True when the ``h2`` package is importable and at least version 4.1.0."""
+    try:
+        import h2
+    except ImportError:
+        return False
+    parts = re.findall(r"\d+", getattr(h2, "__version__", "0"))[:2]
+    return tuple(int(p) for p in parts) >= (4, 1)
+
 # private name later releases use for the same helper
 _get_default_control_socket = default_control_socket_path
 
@@ -389,6 +422,8 @@ __all__ = [
     "validate_header_map_behaviour",
     "validate_http2_cleartext",
     "validate_http2_frame_size",
+    "validate_http2_max_concurrent_streams",
+    "validate_http2_window_size",
     "validate_http_parser",
     "validate_http_protocols",
     "validate_list_of_existing_files",

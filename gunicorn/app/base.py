@@ -49,10 +49,12 @@ class BaseApplication:
         self.do_load_config()
 
     def do_load_config(self) -> None:
-        """Build a fresh Config and fill it with :meth:`load_config`; exit 1 on error."""
+        """Build a fresh Config, fill it with :meth:`load_config` and check it
+        with ``Config.validate()``; exit 1 on error."""
         try:
             self.load_default_config()
             self.load_config()
+            self.cfg.validate()
         except Exception as e:
             print("\nError: %s" % e, file=sys.stderr)
             sys.stderr.flush()

@@ -6,6 +6,8 @@ from gunicorn.settings.base import define
 from gunicorn.settings.validators import (
     validate_http2_cleartext,
     validate_http2_frame_size,
+    validate_http2_max_concurrent_streams,
+    validate_http2_window_size,
     validate_http_protocols,
     validate_pos_int,
 )
@@ -21,11 +23,12 @@ HTTPProtocols = define(
     validator=validate_http_protocols,
     default="h1",
     desc="""
-    HTTP versions to offer, in order of preference, as a comma list of ``h1``, ``h2``, ``h3``.
+    HTTP versions to offer, in order of preference, as a comma list of ``h1`` and ``h2``.
 
-    ``h2`` over TLS is negotiated with ALPN and needs the ``h2`` package and a
-    worker that supports it (gthread, gevent, asgi). ``h3`` is accepted and
-    ignored.
+    ``h2`` over TLS is negotiated with ALPN and needs the ``h2`` package
+    (>= 4.1.0; without it gunicorn refuses to start) and a worker that
+    supports it (gthread, gevent, asgi). ``h3`` is refused, as in gunicorn
+    26.2 and later.
     """,
 )
 
@@ -36,10 +39,12 @@ HTTP2MaxConcurrentStreams = define(
     cli=["--http2-max-concurrent-streams"],
     meta="INT",
     type=int,
-    validator=validate_pos_int,
+    validator=validate_http2_max_concurrent_streams,
     default=100,
     desc="""
     Most streams a client may have open on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS).
+
+    Must be at least 1.
     """,
 )
 
@@ -50,10 +55,12 @@ HTTP2InitialWindowSize = define(
     cli=["--http2-initial-window-size"],
     meta="INT",
     type=int,
-    validator=validate_pos_int,
+    validator=validate_http2_window_size,
     default=65535,
     desc="""
     Initial flow-control window per stream in bytes (SETTINGS_INITIAL_WINDOW_SIZE).
+
+    At most 2147483647 (2**31 - 1, RFC 9113 section 6.9.2).
     """,
 )
 

@@ -26,8 +26,9 @@ from gunicorn import util
 from gunicorn.errors import ConfigError
 
 # HTTP versions accepted by ``http_protocols`` and their ALPN identifiers (RFC 7301).
-VALID_HTTP_PROTOCOLS: frozenset[str] = frozenset({"h1", "h2", "h3"})
-ALPN_PROTOCOL_MAP: dict[str, str] = {"h1": "http/1.1", "h2": "h2", "h3": "h3"}
+# h3 was accepted (and ignored) by gunicorn 25; releases from 26.2 refuse it.
+VALID_HTTP_PROTOCOLS: frozenset[str] = frozenset({"h1", "h2"})
+ALPN_PROTOCOL_MAP: dict[str, str] = {"h1": "http/1.1", "h2": "h2"}
 
 RELOAD_ENGINES: tuple[str, ...] = ("auto", "poll", "inotify")
 PROXY_PROTOCOL_MODES: tuple[str, ...] = ("off", "v1", "v2", "auto")
@@ -386,11 +387,30 @@ def validate_http_protocols(val: Any) -> list[str]:
             continue
         if proto not in VALID_HTTP_PROTOCOLS:
             raise ValueError(
-                "Invalid HTTP protocol %r (valid: %s)" % (proto, ", ".join(sorted(VALID_HTTP_PROTOCOLS))))
+                "Invalid protocol %r in http_protocols (valid: %s)"
+                % (proto, ", ".join(sorted(VALID_HTTP_PROTOCOLS))))
         if proto in result:
             raise ValueError("Duplicate HTTP protocol %r in http_protocols" % proto)
         result.append(proto)
     return result or ["h1"]
+
+
+def validate_http2_max_concurrent_streams(val: Any) -> int:
+    """A positive int: 0 would announce a connection on which no stream can
+    open (RFC 9113 section 6.5.2).  ValueError otherwise."""
+    value = validate_pos_int(val)
+    if value < 1:
+        raise ValueError("http2_max_concurrent_streams must be at least 1, got %r" % (val,))
+    return value
+
+
+def validate_http2_window_size(val: Any) -> int:
+    """An int in 0..2**31-1, the largest flow-control window (RFC 9113
+    section 6.9.2).  ValueError otherwise."""
+    value = validate_pos_int(val)
+    if value > 2 ** 31 - 1:
+        raise ValueError("http2_initial_window_size must be at most 2147483647, got %r" % (val,))
+    return value
 
 
 def _choice(setting: str, choices: tuple[str, ...], val: Any, exc: type[Exception] = ValueError) -> str:

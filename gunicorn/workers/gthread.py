@@ -41,6 +41,7 @@ from typing import Any, Callable
 
 from gunicorn import http, tls, util
 from gunicorn.http import wsgi
+from gunicorn.http.core import HeadParser, ParserSettings, parse_proxy_prefix
 from gunicorn.http.errors import NoMoreData
 from gunicorn.http.unreader import SocketUnreader
 from gunicorn.workers import base
@@ -106,7 +107,7 @@ class TConn:
     __slots__ = (
         "cfg", "sock", "client", "server", "timeout", "parser", "reader", "pending", "state",
         "req_count", "fd", "initialized", "is_ssl", "armed", "scan_from",
-        "proxy_protocol_info", "handshake_events", "http2",
+        "proxy_protocol_info", "handshake_events", "http2", "head_check",
     )
 
     def __init__(self, cfg: Any, sock: Any, client: Any, server: Any) -> None:
@@ -128,6 +129,8 @@ class TConn:
         self.proxy_protocol_info: Any = None
         self.handshake_events = _EPOLLIN
         self.http2 = False
+        # sans-IO head parser checking limits on a partial head (loop side)
+        self.head_check: HeadParser | None = None
 
     def init(self) -> None:
         """Prepare the connection for use in a pool thread (blocking I/O)."""
@@ -559,14 +562,13 @@ class ThreadWorker(base.Worker):
                     pending += data
                     if len(pending) > self._max_head:
                         break
-                if eof and not (pending and self._head_ready(conn)):
-                    self.log.debug("TLS peer %s closed the connection", conn.client)
-                    self._close_loop(conn)
+                if eof:
+                    self._on_eof(conn)
                     return
             else:
                 data = sock.recv(_RECV_SIZE, _MSG_DONTWAIT)
                 if not data:
-                    self._close_loop(conn)
+                    self._on_eof(conn)
                     return
                 pending += data
         except (BlockingIOError, InterruptedError, ssl.SSLWantWriteError):
@@ -579,7 +581,15 @@ class ThreadWorker(base.Worker):
         if not pending:
             self.poller.arm(conn)
             return
-        if self._head_ready(conn):
+        try:
+            ready = self._head_ready(conn)
+        except Exception as exc:
+            # the partial head already breaks a rule or limit: answer now,
+            # as the sync worker would, instead of waiting for its end
+            self._idle.discard(conn)
+            self._dispatch(conn, self._answer_error, exc)
+            return
+        if ready:
             self._idle.discard(conn)
             self._dispatch(conn, self.handle)
             return
@@ -590,8 +600,28 @@ class ThreadWorker(base.Worker):
         conn.scan_from = max(0, len(pending) - 3)
         self.poller.arm(conn)
 
+    def _on_eof(self, conn: TConn) -> None:
+        """The peer closed (or half-closed) while the loop owned ``conn``.
+
+        Nothing pending: a clean close.  A partial request left behind goes
+        to a pool thread, whose parser then meets the same end of input as
+        the sync worker's would (an error answer, or a quiet NoMoreData).
+        """
+        if not conn.pending:
+            self._close_loop(conn)
+            return
+        self._idle.discard(conn)
+        self._dispatch(conn, self.handle)
+
     def _head_ready(self, conn: TConn) -> bool:
-        """True once ``conn.pending`` holds a full request head (or is too big to wait)."""
+        """True once ``conn.pending`` holds a full request head (or is too big to wait).
+
+        While the head is incomplete, the bytes so far go through the shared
+        sans-IO ``HeadParser``, so limits and malformed lines are found as
+        they arrive (RFC 9112 sections 2.2, 3 and 5).  Raises that parser's
+        errors: LimitRequestLine (414), LimitRequestHeaders (431),
+        InvalidRequestLine / InvalidHeader (400) and the PROXY prefix errors.
+        """
         buf = conn.pending
         if self._uwsgi:
             return _uwsgi_head_end(buf) or len(buf) >= self._max_head
@@ -599,18 +629,51 @@ class ThreadWorker(base.Worker):
         # CRLF CRLF, or a bare-LF blank line the parser will reject
         if buf.find(b"\n\r\n", start) >= 0 or buf.find(b"\n\n", start) >= 0:
             return True
-        n = len(buf)
-        if n >= self._max_head:
+        if len(buf) >= self._max_head:
             return True
-        # an over-long request line: let the parser answer 414 now
-        return self._max_line > 0 and n > self._max_line and buf.find(b"\n") < 0
+        return self._check_partial_head(conn)
 
-    def _dispatch(self, conn: TConn, fn: Callable[[TConn], None]) -> None:
+    def _check_partial_head(self, conn: TConn) -> bool:
+        """Feed the incomplete head in ``conn.pending`` to the core parser.
+
+        Returns True if the parser finds it complete after all, False when it
+        needs more bytes; raises the parse error the bytes already prove.
+        """
+        buf = conn.pending
+        start = 0
+        if conn.req_count == 0 and self._proxy_mode != "off":
+            # PROXY header first (first request only), exactly as the parser does
+            peer = conn.client
+            host = peer[0] if isinstance(peer, tuple) else peer
+            found = parse_proxy_prefix(buf, self._proxy_mode,
+                                       self._parser_settings.policy.proxy_allowed(peer), host)
+            if found is None:
+                return False
+            start = found[1]
+        parser = conn.head_check
+        if parser is None:
+            # partial checks never look at forwarded fields: trust is moot
+            parser = conn.head_check = HeadParser(self._parser_settings, False)
+        return parser.parse(buf, start) is not None
+
+    def _dispatch(self, conn: TConn, fn: Callable[..., None], *args: Any) -> None:
         conn.state = BUSY
         conn.scan_from = 0
+        conn.head_check = None
         with self._lock:
             self._busy += 1
-        self.tpool.submit(fn, conn)
+        self.tpool.submit(fn, conn, *args)
+
+    def _answer_error(self, conn: TConn, exc: BaseException) -> None:
+        """Pool thread: answer a parse error found by the loop, then close."""
+        try:
+            if conn.is_ssl:
+                conn.sock.setblocking(True)
+            self._safe_handle_error(None, conn, exc)
+        except Exception:
+            pass
+        finally:
+            self.finish_request(conn, False)
 
     def enqueue_req(self, conn: TConn) -> None:
         """Hand ``conn`` (holding a complete request head) to the pool."""
@@ -693,6 +756,8 @@ class ThreadWorker(base.Worker):
         self.poller.add_reader(self._queue_fd)
         self._msg_class = _message_class(self.cfg)
         self._uwsgi = getattr(self.cfg, "protocol", "http") == "uwsgi"
+        self._parser_settings = ParserSettings(self.cfg)
+        self._proxy_mode = self._parser_settings.proxy_protocol
         self._max_line = self.cfg.limit_request_line
         self._max_head = max(
             65536,
@@ -854,8 +919,10 @@ class ThreadWorker(base.Worker):
                     break
                 # pipelined: answer the next request now if its head is here
                 conn.scan_from = 0
+                conn.head_check = None
                 if not self._head_ready(conn):
                     break
+                conn.head_check = None
                 reader.unread(bytes(pending))
                 del pending[:]
         except StopIteration:

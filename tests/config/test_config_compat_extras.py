@@ -64,3 +64,31 @@ def test_limit_request_field_size_zero_selects_the_default():
     cfg = Config()
     cfg.set("limit_request_field_size", 0)
     assert ParserSettings(cfg).limit_request_field_size == DEFAULT_MAX_HEADERFIELD_SIZE
+
+
+def test_http2_numeric_limits():
+    cfg = Config()
+    with pytest.raises(ValueError):
+        cfg.set("http2_max_concurrent_streams", 0)
+    cfg.set("http2_max_concurrent_streams", 1)
+    cfg.set("http2_initial_window_size", 2 ** 31 - 1)
+    with pytest.raises(ValueError):
+        cfg.set("http2_initial_window_size", 2 ** 31)
+
+
+def test_validate_checks_h2_setup(monkeypatch, capsys):
+    from gunicorn import config as config_module
+    from gunicorn.errors import ConfigError
+
+    cfg = Config()
+    cfg.validate()
+    cfg.set("http_protocols", "h2,h1")
+    monkeypatch.setattr(config_module, "_h2_package_usable", lambda: True)
+    cfg.validate()
+    assert "never be negotiated" in capsys.readouterr().err
+    cfg.set("http2_cleartext", "prior-knowledge")
+    cfg.validate()
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(config_module, "_h2_package_usable", lambda: False)
+    with pytest.raises(ConfigError):
+        cfg.validate()

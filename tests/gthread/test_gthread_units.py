@@ -81,26 +81,89 @@ def test_epoll_poller_oneshot_rearm():
         b.close()
 
 
+def _loop_worker(cfg=None):
+    from gunicorn.http.core import ParserSettings
+
+    cfg = cfg or Config()
+    w = gthread.ThreadWorker.__new__(gthread.ThreadWorker)
+    w._uwsgi = False
+    w._max_line = cfg.limit_request_line
+    w._max_head = 65536
+    w._parser_settings = ParserSettings(cfg)
+    w._proxy_mode = w._parser_settings.proxy_protocol
+    return w
+
+
 @pytest.mark.parametrize(
     "data,ready",
     [
         (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", True),
         (b"GET / HTTP/1.1\r\nHost: x\r\n", False),
         (b"GET / HTTP/1.1\nHost: x\n\n", True),
-        (b"G" * 5000, True),  # request line over the limit: let the parser answer 414
         (b"GET /" + b"a" * 100, False),
+        (b"\r\nGET / HTTP/1.1\r\n", False),
     ],
 )
 def test_head_ready(data, ready):
-    w = gthread.ThreadWorker.__new__(gthread.ThreadWorker)
-    w._uwsgi = False
-    w._max_line = 4094
-    w._max_head = 65536
+    w = _loop_worker()
     a, b = socket.socketpair()
     try:
         conn = gthread.TConn(Config(), a, "p", "s")
         conn.pending += data
         assert w._head_ready(conn) is ready
+    finally:
+        a.close()
+        b.close()
+
+
+def _limits(**kw):
+    cfg = Config()
+    for k, v in kw.items():
+        cfg.set(k, v)
+    return cfg
+
+
+@pytest.mark.parametrize(
+    "cfg,data,exc",
+    [
+        # request line over limit_request_line: 414 before any CRLF
+        (_limits(), b"G" * 5000, "LimitRequestLine"),
+        # one field line over limit_request_field_size, no terminator yet
+        (_limits(limit_request_field_size=100), b"GET / HTTP/1.1\r\nX-Big: " + b"z" * 200,
+         "LimitRequestHeaders"),
+        # a flood of small fields over the header buffer bound
+        (_limits(limit_request_fields=5, limit_request_field_size=20),
+         b"GET / HTTP/1.1\r\n" + b"X: 1\r\n" * 40, "LimitRequestHeaders"),
+        # a bare LF in the request line: 400 at once
+        (_limits(), b"GET / HTTP/1.1\nHost", "InvalidRequestLine"),
+        (_limits(), b"GET / HTTP/1.1\r\nHost: x\nX", "InvalidHeader"),
+    ],
+)
+def test_head_ready_raises_on_partial_head(cfg, data, exc):
+    from gunicorn.http import errors
+
+    w = _loop_worker(cfg)
+    a, b = socket.socketpair()
+    try:
+        conn = gthread.TConn(cfg, a, "p", "s")
+        # bytes arriving in pieces: the error shows once they prove it
+        with pytest.raises(getattr(errors, exc)):
+            for i in range(0, len(data), 7):
+                conn.pending += data[i:i + 7]
+                assert w._head_ready(conn) is False
+    finally:
+        a.close()
+        b.close()
+
+
+def test_head_ready_skips_proxy_prefix():
+    cfg = _limits(proxy_protocol="v1", proxy_allow_ips="*")
+    w = _loop_worker(cfg)
+    a, b = socket.socketpair()
+    try:
+        conn = gthread.TConn(cfg, a, ("127.0.0.1", 1), "s")
+        conn.pending += b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\nGET / HTTP/1.1\r\nHost: x\r\n"
+        assert w._head_ready(conn) is False
     finally:
         a.close()
         b.close()

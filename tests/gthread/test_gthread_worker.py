@@ -222,6 +222,45 @@ def test_bad_request_gets_400_and_worker_survives():
         assert srv.worker_pids() == pid_before
 
 
+@pytest.mark.parametrize("worker", ["sync", "gthread"])
+@pytest.mark.parametrize("half_close", [False, True])
+def test_over_limit_partial_head_is_answered(worker, half_close):
+    """Limits apply as bytes arrive: no terminator is needed for 414/431/400."""
+    cases = [
+        (b"GET /" + b"a" * 5000, 414),
+        (b"GET / HTTP/1.1\r\nX-Big: " + b"z" * 300, 431),
+        (b"GET / HTTP/1.1\r\n" + b"X: 1\r\n" * 200, 431),  # over the 1024-byte buffer bound
+        (b"GET / HTTP/1.1\r\nHost: x\nX", 400),
+    ]
+    with run_server(APP, "-k", worker, "--limit-request-field_size", "100",
+                    "--limit-request-fields", "10") as srv:
+        pid_before = srv.worker_pids()
+        for data, code in cases:
+            with connect(srv, timeout=5.0) as s:
+                s.sendall(data)
+                if half_close:
+                    s.shutdown(socket.SHUT_WR)
+                status, headers, _ = ResponseReader(s).read_response()
+                assert status == code, (data[:40], status)
+                assert headers["connection"].lower() == "close"
+        with connect(srv) as s:
+            s.sendall(get("/ok"))
+            assert ResponseReader(s).read_response()[0] == 200
+        assert srv.worker_pids() == pid_before
+
+
+def test_partial_head_then_eof_closes_quietly():
+    with run_server(APP, "-k", "gthread") as srv:
+        with connect(srv) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            s.shutdown(socket.SHUT_WR)
+            assert s.recv(100) == b""
+        with connect(srv) as s:
+            s.sendall(get("/ok"))
+            assert ResponseReader(s).read_response()[0] == 200
+        assert "Traceback" not in srv.output()
+
+
 def test_app_error_gives_500_and_connection_closed():
     with run_server(APP, "-k", "gthread") as srv:
         with connect(srv) as s:
