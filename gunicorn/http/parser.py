@@ -11,6 +11,7 @@ from .unreader import IterUnreader, SocketUnreader
 
 __all__ = ["Parser", "RequestParser"]
 
+_FIRST_DRAIN_STEP = 1024
 _DRAIN_STEP = 65536
 # Most body bytes drained under a deadline: a client trickling data just fast
 # enough to beat the deadline must not hold the worker for ever.
@@ -49,16 +50,17 @@ class Parser:
         on a socket source then time out when it passes, and at most
         *max_bytes* bytes (default ``_DRAIN_MAX_BYTES``, only under a
         deadline) are drained.  Returns True when the body was read to its
-        end, False when draining was given up (deadline, byte cap, timeout)
-        or reading the body had failed: the connection must then close.
+        end, False when draining was given up (deadline, byte cap, timeout,
+        no data ready on a non-blocking TLS socket) or reading the body had
+        failed: the connection must then close.
         """
         mesg = self.mesg
         if mesg is None:
             return True
-        body = mesg.body
+        body = getattr(mesg, "body", None)
         if body is None:
             return True
-        if body.failed:
+        if getattr(body, "failed", False) is True:
             return False
         if deadline is not None and max_bytes is None:
             max_bytes = _DRAIN_MAX_BYTES
@@ -67,6 +69,9 @@ class Parser:
             sock = None
         prior_timeout = sock.gettimeout() if sock is not None else None
         drained = 0
+        # a small first read (most bodies are small or already consumed),
+        # then large steps
+        step = _FIRST_DRAIN_STEP
         try:
             while True:
                 if sock is not None:
@@ -75,13 +80,14 @@ class Parser:
                         return False
                     sock.settimeout(left)
                 try:
-                    data = body.read(_DRAIN_STEP)
-                except ssl.SSLWantReadError:
-                    continue
-                except TimeoutError:
+                    data = body.read(step)
+                except (ssl.SSLWantReadError, TimeoutError):
+                    # no more data now (non-blocking TLS) or too slow: where
+                    # the next request starts is unknown, so give up
                     return False
                 if not data:
-                    return not body.failed
+                    return getattr(body, "failed", False) is not True
+                step = _DRAIN_STEP
                 drained += len(data)
                 if max_bytes is not None and drained >= max_bytes:
                     return False

@@ -4,6 +4,10 @@ Every response is sent with ``Connection: close``. Listeners are
 non-blocking; the worker accepts in a loop and sleeps in ``select`` on the
 listeners plus its self-pipe, waking at least every ``timeout`` seconds to
 send a heartbeat and check that its parent is alive.
+
+The per-connection path is kept to the syscalls it needs: accept, recv,
+send, close.  Accepted sockets are already close-on-exec (PEP 446) and, on
+Linux, blocking (they do not inherit the listener's O_NONBLOCK).
 """
 
 from __future__ import annotations
@@ -13,27 +17,58 @@ import os
 import select
 import socket
 import ssl
-from datetime import datetime
-from typing import Any
+import sys
+import time
+from typing import Any, Callable
 
 import gunicorn.http as http
 import gunicorn.http.errors as http_errors
-import gunicorn.http.wsgi as wsgi
-from gunicorn import sock, util
+from gunicorn import sock
 from gunicorn.workers import base
+from gunicorn.workers.wsgi_call import PEER_GONE, WSGICall
 
 # client went away: not worth more than a debug line
-_PEER_GONE = frozenset((errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.ECONNABORTED))
+_PEER_GONE = PEER_GONE
 # nothing to accept right now
 _ACCEPT_AGAIN = frozenset((errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK, errno.EPROTO))
+# BSD and macOS hand out accepted sockets with the listener's O_NONBLOCK
+_ACCEPTED_INHERIT_NONBLOCK = not sys.platform.startswith("linux")
+# longest gap between heartbeats while busy, in seconds
+_NOTIFY_INTERVAL = 1.0
 
 
 class StopWaiting(Exception):
     """The self-pipe was closed under ``wait()``; the worker must stop."""
 
 
+def _acceptor(listener: Any) -> Callable[[], tuple[socket.socket, Any]]:
+    """A fast ``accept()`` for ``listener`` returning ``(client, addr)``.
+
+    Calls the raw socket's ``_accept`` with the family/type cached, skipping
+    the listener wrapper's attribute delegation and ``socket.accept``'s enum
+    conversions.  Falls back to ``listener.accept`` for other objects.
+    """
+    raw = getattr(listener, "sock", listener)
+    raw_accept = getattr(raw, "_accept", None)
+    if raw_accept is None or not isinstance(raw, socket.socket):
+        return listener.accept
+    family, kind, proto = int(raw.family), int(raw.type), raw.proto
+    new_socket = socket.socket
+
+    def accept() -> tuple[socket.socket, Any]:
+        fd, addr = raw_accept()
+        return new_socket(family, kind, proto, fd), addr
+
+    return accept
+
+
 class SyncWorker(base.Worker):
     """The default pre-fork worker (``-k sync``)."""
+
+    # set in run(): listener -> (accept function, listener address)
+    _listener_info: dict[Any, tuple[Callable[[], tuple[Any, Any]], Any]] = {}
+    _call: WSGICall | None = None
+    _is_ssl = False
 
     @classmethod
     def check_config(cls, cfg: Any, log: Any) -> None:
@@ -48,9 +83,10 @@ class SyncWorker(base.Worker):
 
         Raises OSError (EAGAIN...) when nothing is waiting.
         """
-        client, addr = listener.accept()
-        client.setblocking(True)
-        util.close_on_exec(client)
+        info = self._listener_info.get(listener)
+        client, addr = info[0]() if info is not None else listener.accept()
+        if _ACCEPTED_INHERIT_NONBLOCK:
+            client.setblocking(True)
         self.handle(listener, client, addr)
 
     def wait(self, timeout: float) -> list[Any] | None:
@@ -88,22 +124,40 @@ class SyncWorker(base.Worker):
         return True
 
     def run_for_one(self, timeout: float) -> None:
-        """Serve a single listener: accept until EAGAIN, then wait."""
+        """Serve a single listener: accept until EAGAIN, then wait.
+
+        While connections keep coming the heartbeat is sent at most every
+        ``_NOTIFY_INTERVAL`` s (well inside ``timeout``) instead of once per
+        connection: it costs a syscall.
+        """
         listener = self.sockets[0]
+        info = self._listener_info.get(listener)
+        accept = info[0] if info is not None else listener.accept
+        handle = self.handle
+        monotonic = time.monotonic
+        interval = min(_NOTIFY_INTERVAL, timeout)
+        next_notify = 0.0
         while self.alive:
-            self.notify()
+            now = monotonic()
+            if now >= next_notify:
+                self.notify()
+                next_notify = now + interval
             try:
-                self.accept(listener)
-                continue
+                client, addr = accept()
             except OSError as e:
                 if e.errno not in _ACCEPT_AGAIN:
                     raise
-            if not self.is_parent_alive():
-                return
-            try:
-                self.wait(timeout)
-            except StopWaiting:
-                return
+                if not self.is_parent_alive():
+                    return
+                try:
+                    self.wait(timeout)  # notifies too
+                except StopWaiting:
+                    return
+                next_notify = monotonic() + interval
+                continue
+            if _ACCEPTED_INHERIT_NONBLOCK:
+                client.setblocking(True)
+            handle(listener, client, addr)
 
     def run_for_multiple(self, timeout: float) -> None:
         """Serve several listeners: wait, then accept on each readable one."""
@@ -128,23 +182,31 @@ class SyncWorker(base.Worker):
                 return
 
     def run(self) -> None:
-        # cache per-request config lookups
-        self._is_ssl = self.cfg.is_ssl
-        self._pre_request = self.cfg.pre_request
-        self._post_request = self.cfg.post_request
+        # read once what every request needs (settings cannot change
+        # without a new worker)
+        self._is_ssl = bool(self.cfg.is_ssl)
         self._get_parser = getattr(http, "get_parser", None)
-
-        timeout = self.timeout or 0.5
+        self._call = WSGICall(self)
+        info = {}
         for s in self.sockets:
             s.setblocking(False)
+            try:
+                server = s.getsockname()
+            except OSError:
+                server = None
+            info[s] = (_acceptor(s), server)
+        self._listener_info = info
+
+        timeout = self.timeout or 0.5
         if len(self.sockets) > 1:
             self.run_for_multiple(timeout)
         else:
             self.run_for_one(timeout)
 
     def _parser(self, client: Any, addr: Any) -> Any:
-        if self._get_parser is not None:
-            return self._get_parser(self.cfg, client, addr)
+        get_parser = getattr(self, "_get_parser", None)
+        if get_parser is not None:
+            return get_parser(self.cfg, client, addr)
         return http.RequestParser(self.cfg, client, addr)
 
     def handle(self, listener: Any, client: Any, addr: Any) -> None:
@@ -161,7 +223,10 @@ class SyncWorker(base.Worker):
         except Exception as e:
             self._handle_exception(req, client, addr, e)
         finally:
-            util.close(client)
+            try:
+                client.close()
+            except OSError:
+                pass
 
     def _handle_exception(self, req: Any, client: Any, addr: Any, exc: Exception) -> None:
         if isinstance(exc, http_errors.NoMoreData):
@@ -179,49 +244,23 @@ class SyncWorker(base.Worker):
             # parse errors carry their status; app errors and the rest are a 500
             self.handle_error(req, client, addr, exc)
 
+    def _before_app(self, resp: Any, environ: dict[str, Any]) -> None:
+        """One request per connection; count it against max_requests."""
+        resp.force_close()
+        self.nr += 1
+        if self.nr >= self.max_requests:
+            self.log.info("Autorestarting worker after current request.")
+            self.alive = False
+
     def handle_request(self, listener: Any, req: Any, client: Any, addr: Any) -> None:
         """Run the application for ``req`` and write its response.
 
         Raises the application's exception when no header was sent yet (the
         caller answers 500); after the headers it logs and closes.
         """
-        environ: dict = {}
-        resp = None
-        try:
-            self._pre_request(self, req)
-            request_start = datetime.now()
-            resp, environ = wsgi.create(req, client, addr, listener.getsockname(), self.cfg)
-            # one request per connection
-            resp.force_close()
-            self.nr += 1
-            if self.nr >= self.max_requests:
-                self.log.info("Autorestarting worker after current request.")
-                self.alive = False
-            respiter = self.wsgi(environ, resp.start_response)
-            try:
-                if isinstance(respiter, environ["wsgi.file_wrapper"]):
-                    resp.write_file(respiter)
-                else:
-                    for item in respiter:
-                        resp.write(item)
-                resp.close()
-            finally:
-                self.log.access(resp, req, environ, datetime.now() - request_start)
-                if hasattr(respiter, "close"):
-                    respiter.close()
-        except Exception as e:
-            if resp is not None and resp.headers_sent:
-                if isinstance(e, OSError) and e.errno in _PEER_GONE:
-                    raise
-                self.log.exception("Error handling request")
-                try:
-                    client.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                return
-            raise
-        finally:
-            try:
-                self._post_request(self, req, environ, resp)
-            except Exception:
-                self.log.exception("Exception in post_request hook")
+        call = self._call
+        if call is None:
+            call = self._call = WSGICall(self)
+        info = self._listener_info.get(listener)
+        server = info[1] if info is not None else listener.getsockname()
+        call(req, client, addr, server, self._before_app)

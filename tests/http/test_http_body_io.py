@@ -222,3 +222,15 @@ def test_finish_body_passed_deadline_restores_the_socket_timeout():
     parser.unreader.sock = sock
     assert parser.finish_body(deadline=time.monotonic() - 1) is False
     sock.settimeout.assert_called_with(7.5)
+
+
+def test_finish_body_gives_up_when_tls_has_no_data_ready():
+    import ssl
+
+    parser = parser_for(_post(10))
+    next(parser)
+    body = mock.Mock()
+    body.read.side_effect = [b"x" * 1024, ssl.SSLWantReadError()]
+    parser.mesg.body = body
+    assert parser.finish_body() is False
+    assert [c.args[0] for c in body.read.call_args_list] == [1024, 65536]

@@ -1,0 +1,126 @@
+"""Run the WSGI application for one parsed HTTP/1.x request (PEP 3333).
+
+Shared by the sync and gthread workers, which differ only in how they own
+connections: each passes a ``before_app(resp, environ)`` callback that
+counts the request and decides whether the connection may stay open.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from datetime import datetime
+from typing import Any, Callable
+
+from gunicorn.http import wsgi
+from gunicorn.settings import hooks as default_hooks
+
+__all__ = ["PEER_GONE", "WSGICall"]
+
+# errno values that only mean the client went away (or stalled past the
+# socket timeout): worth a debug line, never an error page
+PEER_GONE = frozenset((
+    errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.ECONNABORTED, errno.ESHUTDOWN,
+    errno.EAGAIN, errno.ETIMEDOUT,
+))
+
+
+def _noop(*args: Any) -> None:
+    return None
+
+
+class WSGICall:
+    """The request/response cycle of one worker, with its hooks cached.
+
+    Args:
+        worker: the ``Worker``; ``worker.wsgi`` must be loaded.  Its ``cfg``
+            (``pre_request`` / ``post_request`` hooks) is read once here:
+            settings cannot change without a new worker.
+    """
+
+    __slots__ = ("worker", "cfg", "log", "pre_request", "post_request")
+
+    def __init__(self, worker: Any) -> None:
+        self.worker = worker
+        self.cfg = worker.cfg
+        self.log = worker.log
+        self.pre_request = self._effective_pre_request(worker)
+        post = self.cfg.post_request
+        # the default post_request does nothing: skip the call
+        self.post_request = None if post is default_hooks.post_request else post
+
+    @staticmethod
+    def _effective_pre_request(worker: Any) -> Callable[..., Any]:
+        """The pre_request hook, or a no-op when it is the default and its
+        only effect (a debug line) would be filtered out anyway."""
+        hook = worker.cfg.pre_request
+        if hook is not default_hooks.pre_request:
+            return hook
+        error_log = getattr(worker.log, "error_log", None)
+        is_enabled = getattr(error_log, "isEnabledFor", None)
+        if is_enabled is not None and not is_enabled(10):  # logging.DEBUG
+            return _noop
+        return hook
+
+    def __call__(self, req: Any, sock: Any, client: Any, server: Any,
+                 before_app: Callable[[Any, dict[str, Any]], None]) -> Any:
+        """Build the environ, call the application and write its response.
+
+        Args:
+            req: the parsed ``gunicorn.http.message.Request``.
+            sock: the client socket (TLS-wrapped when TLS is on).
+            client: the peer address; server: the listener address.
+            before_app: ``before_app(resp, environ)``, called after the
+                request is counted as started and before the application
+                runs (count the request, ``resp.force_close()`` ...).
+
+        Returns:
+            The ``Response`` (``resp.should_close()`` tells whether the
+            connection may be reused), or None when the application failed
+            after the response head was sent: the error was logged and the
+            connection shut down, so it must be closed.
+
+        Raises:
+            The application's exception when nothing was sent yet (the
+            caller answers 500 through ``Worker.handle_error``), and OSError
+            with an errno in ``PEER_GONE`` when the client went away.
+        """
+        worker = self.worker
+        environ: dict[str, Any] = {}
+        resp = None
+        try:
+            self.pre_request(worker, req)
+            request_start = datetime.now()
+            resp, environ = wsgi.create(req, sock, client, server, self.cfg)
+            before_app(resp, environ)
+            respiter = worker.wsgi(environ, resp.start_response)
+            try:
+                if isinstance(respiter, environ["wsgi.file_wrapper"]):
+                    resp.write_file(respiter)
+                else:
+                    for item in respiter:
+                        resp.write(item)
+                resp.close()
+            finally:
+                self.log.access(resp, req, environ, datetime.now() - request_start)
+                if hasattr(respiter, "close"):
+                    respiter.close()
+            return resp
+        except Exception as e:
+            if isinstance(e, OSError) and e.errno in PEER_GONE:
+                raise
+            if resp is not None and resp.headers_sent:
+                # too late for an error page: log and cut the connection
+                self.log.exception("Error handling request")
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return None
+            raise
+        finally:
+            if self.post_request is not None:
+                try:
+                    self.post_request(worker, req, environ, resp)
+                except Exception:
+                    self.log.exception("Exception in post_request hook")
