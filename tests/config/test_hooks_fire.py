@@ -10,8 +10,6 @@ import json
 import os
 import urllib.request
 
-import pytest
-
 from tests.support.server import run_server
 
 HOOKS_CONFIG = '''
@@ -93,7 +91,6 @@ def _records(path):
 
 
 def test_every_hook_fires(tmp_path):
-    pytest.importorskip("gunicorn.arbiter")
     marker = tmp_path / "hooks.jsonl"
     (tmp_path / "hook_conf.py").write_text(HOOKS_CONFIG)
     (tmp_path / "hookapp.py").write_text(APP)
@@ -162,7 +159,6 @@ def test_every_hook_fires(tmp_path):
 
 
 def test_two_argument_post_request_and_dotted_hook(tmp_path):
-    pytest.importorskip("gunicorn.arbiter")
     marker = tmp_path / "m.txt"
     (tmp_path / "hookmod_for_test.py").write_text(
         "import os\n"
@@ -261,7 +257,6 @@ def test_signal_hooks(tmp_path):
     import signal
     import socket
 
-    pytest.importorskip("gunicorn.arbiter")
     marker = tmp_path / "sig.jsonl"
     (tmp_path / "sig_conf.py").write_text(SIGNAL_HOOKS_CONFIG)
     (tmp_path / "slowapp.py").write_text(SLOW_APP)

@@ -8,12 +8,9 @@ import socket
 import types
 from pathlib import Path
 
-import pytest
-
+import gunicorn.config as config
 from gunicorn.glogging import Logger
 from gunicorn.instrument.statsd import Statsd
-
-config = pytest.importorskip("gunicorn.config")
 
 
 def test_defaults_build_a_logger() -> None:

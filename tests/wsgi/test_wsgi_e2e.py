@@ -345,7 +345,15 @@ def test_early_hints_curl(server, count):
 
 def test_keepalive_sequence(server):
     if server.worker_class == "sync":
-        pytest.skip("sync workers close after each request")
+        # sync serves one request per connection: it says so, then closes
+        with socket.create_connection((server.host, server.port), timeout=10) as s:
+            s.sendall(b"GET /length HTTP/1.1\r\nHost: x\r\n\r\nGET /length HTTP/1.1\r\nHost: x\r\n\r\n")
+            reader = ResponseReader(s)
+            code, headers, body = reader.read_response()
+            assert code == 200 and headers["connection"] == "close"
+            s.settimeout(5)
+            assert s.recv(1) == b""
+        return
     with socket.create_connection((server.host, server.port), timeout=10) as s:
         reader = ResponseReader(s)
         for target in (b"/chunked", b"/length", b"/file?nolength", b"/status?204", b"/hints?2"):
