@@ -76,6 +76,15 @@ def _is_sync(uri: Any) -> bool:
     return isinstance(uri, str) and (uri == "sync" or uri.endswith("SyncWorker"))
 
 
+def _load_prepared_class(uri: Any, hook: str, **lookup: str) -> type:
+    """``util.load_class(uri, **lookup)``, then call the class's ``hook()`` if it has one."""
+    loaded = util.load_class(uri, **lookup)
+    prepare = getattr(loaded, hook, None)
+    if prepare is not None:
+        prepare()
+    return loaded
+
+
 class Config:
     """The resolved configuration of one server.
 
@@ -218,16 +227,18 @@ class Config:
         self._derived[key] = (source, result)
         return result
 
+    def _runs_threaded_instead(self, uri: Any) -> bool:
+        # The sync worker cannot use threads; gunicorn then runs gthread.
+        return _is_sync(uri) and self.threads > 1
+
     @property
     def worker_class_str(self) -> str:
         """Worker class as text: the configured URI, "gthread" for sync with threads > 1,
         or the class name when a class object was given."""
         uri = self.settings["worker_class"].value
-        if isinstance(uri, str):
-            if _is_sync(uri) and self.threads > 1:
-                return "gthread"
-            return uri
-        return uri.__name__
+        if not isinstance(uri, str):
+            return uri.__name__
+        return "gthread" if self._runs_threaded_instead(uri) else uri
 
     @property
     def worker_class(self) -> type:
@@ -236,13 +247,9 @@ class Config:
         ``sync`` with ``threads`` > 1 loads the threaded worker. Raises
         RuntimeError when the class cannot be loaded.
         """
-        uri = self.settings["worker_class"].value
-        if _is_sync(uri) and self.threads > 1:
-            uri = THREAD_WORKER_CLASS
-        worker_class = util.load_class(uri)
-        if hasattr(worker_class, "setup"):
-            worker_class.setup()
-        return worker_class
+        configured = self.settings["worker_class"].value
+        chosen = THREAD_WORKER_CLASS if self._runs_threaded_instead(configured) else configured
+        return _load_prepared_class(chosen, "setup")
 
     @property
     def address(self) -> list[Any]:
@@ -273,15 +280,13 @@ class Config:
 
         "simple" means the default. Calls the class's ``install()`` if present.
         """
-        uri = self.settings["logger_class"].value
-        if uri == "simple":
-            uri = DEFAULT_LOGGER_CLASS
-        if uri == DEFAULT_LOGGER_CLASS and self.settings["statsd_host"].value is not None:
-            uri = STATSD_LOGGER_CLASS
-        logger_class = util.load_class(uri, default=DEFAULT_LOGGER_CLASS, section="gunicorn.loggers")
-        if hasattr(logger_class, "install"):
-            logger_class.install()
-        return logger_class
+        wanted = self.settings["logger_class"].value
+        if wanted in ("simple", DEFAULT_LOGGER_CLASS):
+            # With statsd configured the default logger also sends metrics.
+            statsd_on = self.settings["statsd_host"].value is not None
+            wanted = STATSD_LOGGER_CLASS if statsd_on else DEFAULT_LOGGER_CLASS
+        return _load_prepared_class(wanted, "install", default=DEFAULT_LOGGER_CLASS,
+                                    section="gunicorn.loggers")
 
     @property
     def is_ssl(self) -> Any:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime
 import json
 import logging
@@ -26,7 +27,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from gunicorn import util
@@ -40,29 +41,15 @@ __all__ = [
     "parse_syslog_address",
 ]
 
-# Facility numbers from RFC 5424 section 6.2.1 (names as in syslog.h).
+# Facility codes 0-11 in RFC 5424 section 6.2.1 order (names as in
+# syslog.h); "security" is an old alias of "auth", and local0..local7 are
+# codes 16..23.
+_NUMBERED_FACILITIES = ("kern user mail daemon auth syslog lpr news uucp cron "
+                        "authpriv ftp").split()
 SYSLOG_FACILITIES: dict[str, int] = {
-    "kern": 0,
-    "user": 1,
-    "mail": 2,
-    "daemon": 3,
-    "auth": 4,
-    "security": 4,
-    "syslog": 5,
-    "lpr": 6,
-    "news": 7,
-    "uucp": 8,
-    "cron": 9,
-    "authpriv": 10,
-    "ftp": 11,
-    "local0": 16,
-    "local1": 17,
-    "local2": 18,
-    "local3": 19,
-    "local4": 20,
-    "local5": 21,
-    "local6": 22,
-    "local7": 23,
+    **{name: code for code, name in enumerate(_NUMBERED_FACILITIES)},
+    "security": _NUMBERED_FACILITIES.index("auth"),
+    **{"local%d" % n: 16 + n for n in range(8)},
 }
 
 _GENERIC_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(message)s"
@@ -70,44 +57,33 @@ _GENERIC_DATEFMT = "[%Y-%m-%d %H:%M:%S %z]"
 
 # The base that logconfig_dict / logconfig_json are shallow-merged over
 # (logging.config.dictConfig schema, version 1).
-CONFIG_DEFAULTS: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "root": {"level": "INFO", "handlers": ["console"]},
-    "loggers": {
-        "gunicorn.error": {
-            "level": "INFO",
-            "handlers": ["error_console"],
-            "propagate": True,
-            "qualname": "gunicorn.error",
-        },
-        "gunicorn.access": {
-            "level": "INFO",
-            "handlers": ["console"],
-            "propagate": True,
-            "qualname": "gunicorn.access",
-        },
+def _default_logger(name: str, handler: str) -> dict[str, Any]:
+    return {"level": "INFO", "handlers": [handler], "propagate": True, "qualname": name}
+
+
+def _default_stream_handler(stream: str) -> dict[str, Any]:
+    return {"class": "logging.StreamHandler", "formatter": "generic",
+            "stream": "ext://sys.%s" % stream}
+
+
+CONFIG_DEFAULTS: dict[str, Any] = dict(
+    version=1,
+    disable_existing_loggers=False,
+    root={"level": "INFO", "handlers": ["console"]},
+    loggers={
+        # Errors go to stderr, access lines to stdout.
+        "gunicorn.error": _default_logger("gunicorn.error", "error_console"),
+        "gunicorn.access": _default_logger("gunicorn.access", "console"),
     },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "generic",
-            "stream": "ext://sys.stdout",
-        },
-        "error_console": {
-            "class": "logging.StreamHandler",
-            "formatter": "generic",
-            "stream": "ext://sys.stderr",
-        },
+    handlers={
+        "console": _default_stream_handler("stdout"),
+        "error_console": _default_stream_handler("stderr"),
     },
-    "formatters": {
-        "generic": {
-            "format": _GENERIC_FORMAT,
-            "datefmt": _GENERIC_DATEFMT,
-            "class": "logging.Formatter",
-        },
+    formatters={
+        "generic": {"format": _GENERIC_FORMAT, "datefmt": _GENERIC_DATEFMT,
+                    "class": "logging.Formatter"},
     },
-}
+)
 
 
 def loggers() -> list[logging.Logger]:
@@ -179,13 +155,11 @@ def parse_syslog_address(addr: str) -> tuple[int | None, str | tuple[str, int]]:
     else:
         host, _, port_text = rest.partition(":")
     host = host.lower() or "localhost"
-    if port_text:
-        if not port_text.isdigit():
-            raise RuntimeError("%r is not a valid port number." % port_text)
-        port = int(port_text)
-    else:
-        port = 514
-    return socktype, (host, port)
+    if not port_text:
+        return socktype, (host, 514)  # the syslog port (RFC 5426 section 3.3)
+    if port_text.isdigit():
+        return socktype, (host, int(port_text))
+    raise RuntimeError("%r is not a valid port number." % port_text)
 
 
 def _lookup_header(headers: Any, name: str) -> Any:
@@ -335,12 +309,10 @@ class Logger:
             or a logging configuration that cannot be loaded.
     """
 
+    # --log-level names mapped to the logging module's numbers.
     LOG_LEVELS: dict[str, int] = {
-        "critical": logging.CRITICAL,
-        "error": logging.ERROR,
-        "warning": logging.WARNING,
-        "info": logging.INFO,
-        "debug": logging.DEBUG,
+        name: logging.getLevelName(name.upper())
+        for name in ("critical", "error", "warning", "info", "debug")
     }
     loglevel: int = logging.INFO
 
@@ -353,10 +325,12 @@ class Logger:
     atoms_wrapper_class: type = SafeAtoms
 
     def __init__(self, cfg: Any) -> None:
-        self.error_log = logging.getLogger("gunicorn.error")
-        self.error_log.propagate = False
-        self.access_log = logging.getLogger("gunicorn.access")
-        self.access_log.propagate = False
+        # Both loggers keep their records to themselves; the handlers set up
+        # below decide where the lines go.
+        self.error_log, self.access_log = (
+            logging.getLogger(name) for name in ("gunicorn.error", "gunicorn.access"))
+        for own_log in (self.error_log, self.access_log):
+            own_log.propagate = False
         self.error_handlers: list[logging.Handler] = []
         self.access_handlers: list[logging.Handler] = []
         self.logfile: Any = None
@@ -390,8 +364,7 @@ class Logger:
 
         for log in (self.error_log, self.access_log):
             for handler in [h for h in log.handlers if getattr(h, "_gunicorn", False)]:
-                log.removeHandler(handler)
-                handler.close()
+                _detach(log, handler)
         self.error_handlers = []
         self.access_handlers = []
 
@@ -503,10 +476,9 @@ class Logger:
         Raises:
             RuntimeError: the file cannot be opened for appending.
         """
-        old = self._get_gunicorn_handler(log)
-        if old is not None:
-            log.removeHandler(old)
-            old.close()
+        previous = self._get_gunicorn_handler(log)
+        if previous is not None:
+            _detach(log, previous)
         if output is None:
             return
         handler: logging.Handler
@@ -692,24 +664,40 @@ class Logger:
             if cfg.capture_output and cfg.errorlog != "-":
                 self._capture_output(cfg.errorlog)
             for handler in self._file_handlers():
-                handler.acquire()
-                try:
+                with _handler_locked(handler):
                     if handler.stream:
-                        old = handler.stream
-                        handler.stream = None  # type: ignore[assignment]
-                        old.close()
-                        handler.stream = handler._open()
-                        if getattr(handler, "_gunicorn", False):
-                            self._chown(handler.baseFilename)
-                finally:
-                    handler.release()
+                        self._reopen_handler(handler)
+
+    def _reopen_handler(self, handler: logging.FileHandler) -> None:
+        # Close first: with the file renamed away by logrotate, _open()
+        # creates a new one under the configured name.
+        rotated = handler.stream
+        handler.stream = None  # type: ignore[assignment]
+        rotated.close()
+        handler.stream = handler._open()
+        if getattr(handler, "_gunicorn", False):
+            self._chown(handler.baseFilename)
 
     def close_on_exec(self) -> None:
         """Mark every log file descriptor close-on-exec (before a re-exec)."""
         for handler in self._file_handlers():
-            handler.acquire()
-            try:
-                if handler.stream:
-                    util.close_on_exec(handler.stream.fileno())
-            finally:
-                handler.release()
+            with _handler_locked(handler):
+                stream = handler.stream
+                if stream:
+                    util.close_on_exec(stream.fileno())
+
+
+def _detach(log: logging.Logger, handler: logging.Handler) -> None:
+    """Take ``handler`` off ``log`` and release its file or socket."""
+    log.removeHandler(handler)
+    handler.close()
+
+
+@contextlib.contextmanager
+def _handler_locked(handler: logging.Handler) -> Iterator[None]:
+    """Hold a handler's I/O lock (the one ``emit`` takes) for the block."""
+    handler.acquire()
+    try:
+        yield
+    finally:
+        handler.release()

@@ -2,9 +2,56 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
+
+# errno values of ``kill(pid, 0)``: ESRCH means no such process (the file is
+# stale); EPERM means it exists but belongs to someone else (still alive).
+_NO_SUCH_PROCESS = errno.ESRCH
+_NOT_OURS = errno.EPERM
+
+
+def _errno_of(exc: OSError) -> int | None:
+    """The error number of ``exc``, also when it was built as ``OSError(code)``."""
+    if exc.errno is not None:
+        return exc.errno
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, int) else None
+
+
+def _read_pid(path: str) -> int | None:
+    """The positive integer stored in ``path``; None for a missing file or other content.
+
+    Raises OSError for read failures other than a missing file.
+    """
+    try:
+        with open(path) as handle:
+            text = handle.read()
+    except OSError as exc:
+        if _errno_of(exc) == errno.ENOENT:
+            return None
+        raise
+    try:
+        pid = int(text)
+    except ValueError:
+        return None
+    return pid if pid > 0 else None
+
+
+def _process_exists(pid: int) -> bool:
+    """Probe ``pid`` with signal 0 (POSIX kill(2)); raises OSError for unexpected errors."""
+    try:
+        os.kill(pid, 0)
+    except OSError as exc:
+        code = _errno_of(exc)
+        if code == _NOT_OURS:
+            return True
+        if code == _NO_SUCH_PROCESS:
+            return False
+        raise
+    return True
 
 
 class Pidfile:
@@ -26,27 +73,33 @@ class Pidfile:
             RuntimeError: another live process owns the file ("Already running
                 on PID ..."), or its directory does not exist.
         """
-        oldpid = self.validate()
-        if oldpid:
-            if oldpid == os.getpid():
-                return
+        holder = self.validate()
+        if holder == os.getpid():
+            # A re-exec'd master finds its own pid: nothing to do.
+            return
+        if holder:
             raise RuntimeError(
-                "Already running on PID %s (or pid file '%s' is stale)" % (oldpid, self.fname)
-            )
+                "Already running on PID %s (or pid file '%s' is stale)" % (holder, self.fname))
+
         self.pid = pid
-        fdir = os.path.dirname(self.fname)
-        if fdir and not os.path.isdir(fdir):
-            raise RuntimeError("%s doesn't exist. Can't create pidfile." % fdir)
-        fd, tmpname = tempfile.mkstemp(dir=fdir or None)
-        try:
-            os.write(fd, ("%s\n" % pid).encode("ascii"))
-        finally:
-            os.close(fd)
+        directory = os.path.dirname(self.fname)
+        if directory and not os.path.isdir(directory):
+            raise RuntimeError("%s doesn't exist. Can't create pidfile." % directory)
+        written = self._write_temporary(directory or None, pid)
+        # rename(2) replaces the old file in one step, so readers never see
+        # a half-written pid.
         if self.fname:
-            os.rename(tmpname, self.fname)
+            os.rename(written, self.fname)
         else:
-            self.fname = tmpname
+            self.fname = written
         os.chmod(self.fname, 0o644)
+
+    @staticmethod
+    def _write_temporary(directory: str | None, pid: int) -> str:
+        handle, path = tempfile.mkstemp(dir=directory)
+        with os.fdopen(handle, "wb") as out:
+            out.write(b"%d\n" % pid)
+        return path
 
     def rename(self, path: str) -> None:
         """Move the PID file to ``path`` (used when a re-exec'd master is promoted)."""
@@ -56,41 +109,25 @@ class Pidfile:
 
     def unlink(self) -> None:
         """Remove the file, but only when it still holds our pid."""
-        try:
-            with open(self.fname) as f:
-                pid = int(f.read() or 0)
-            if pid == self.pid:
+        with contextlib.suppress(OSError, ValueError):
+            with open(self.fname) as handle:
+                stored = int(handle.read() or 0)
+            if stored == self.pid:
                 os.unlink(self.fname)
-        except (OSError, ValueError):
-            pass
 
     def validate(self) -> int | None:
         """Return the pid in the file when that process is alive, else None.
 
         A pid whose process exists but belongs to another user (EPERM) counts
         as alive. A missing file or unreadable content gives None.
+
+        Raises:
+            OSError: the file cannot be read for another reason, or probing
+                the process fails with something other than ESRCH/EPERM.
         """
         if not self.fname:
             return None
-        try:
-            with open(self.fname) as f:
-                content = f.read()
-        except OSError as e:
-            if e.errno == errno.ENOENT:
-                return None
-            raise
-        try:
-            wpid = int(content)
-        except ValueError:
+        pid = _read_pid(self.fname)
+        if pid is None or not _process_exists(pid):
             return None
-        if wpid <= 0:
-            return None
-        try:
-            os.kill(wpid, 0)
-        except OSError as e:
-            if e.errno == errno.EPERM:
-                return wpid
-            if e.errno == errno.ESRCH:
-                return None
-            raise
-        return wpid
+        return pid

@@ -7,9 +7,11 @@ package (Linux), and ``auto`` picks inotify when that package is importable.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import re
+import stat
 import sys
 import threading
 import time
@@ -27,15 +29,20 @@ has_inotify = inotify_simple is not None and sys.platform.startswith("linux")
 Callback = Callable[[str], None]
 
 
-def _expand(patterns: Iterable[str]) -> list[str]:
-    """Expand glob patterns; a pattern with no match is kept as a literal path."""
-    out: list[str] = []
-    for pattern in patterns:
-        if glob.has_magic(pattern):
-            out.extend(glob.glob(pattern, recursive=True))
-        else:
-            out.append(pattern)
-    return out
+def symlink_target_dir(filename: str) -> str | None:
+    """Directory of the file that the symlink ``filename`` resolves to.
+
+    Returns None when ``filename`` is missing or not a symlink. Writing
+    through a link changes the target, so inotify reports the change in the
+    target's directory, which must then be watched as well.
+    """
+    try:
+        mode = os.lstat(filename).st_mode
+    except OSError:
+        return None
+    if not stat.S_ISLNK(mode):
+        return None
+    return os.path.dirname(os.path.realpath(filename))
 
 
 def _pattern_dir(pattern: str) -> str:
@@ -61,11 +68,53 @@ def _module_files() -> list[str]:
     return files
 
 
-class Reloader(threading.Thread):
+def _mtime(path: str) -> float | None:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+class _ReloaderThread(threading.Thread):
+    """What both engines share: the daemon thread, the callback and the watch list.
+
+    Extra entries are split once: literal paths go to ``_extra_files``, glob
+    patterns to ``_extra_patterns``, which are expanded again on every
+    :meth:`get_files` call so that files created after start-up are seen.
+    """
+
+    def __init__(self, extra_files: Iterable[str] | None, callback: Callback | None) -> None:
+        super().__init__(name="gunicorn-reloader", daemon=True)
+        self._callback = callback
+        self._extra_files: set[str] = set()
+        self._extra_patterns: set[str] = set()
+        for entry in extra_files or ():
+            self._remember(entry)
+
+    def _remember(self, entry: str) -> None:
+        target = self._extra_patterns if glob.has_magic(entry) else self._extra_files
+        target.add(entry)
+
+    def add_extra_file(self, filename: str) -> None:
+        """Watch ``filename`` (a path or glob) too."""
+        self._remember(filename)
+
+    def _extra_paths(self) -> list[str]:
+        paths = list(self._extra_files)
+        for pattern in self._extra_patterns:
+            paths += sorted(glob.glob(pattern, recursive=True))
+        return paths
+
+    def get_files(self) -> list[str] | set[str]:
+        """Every file currently watched: loaded modules, extra files, pattern matches."""
+        return _module_files() + self._extra_paths()
+
+
+class Reloader(_ReloaderThread):
     """Poll the mtime of every module file and the extra files.
 
     Args:
-        extra_files: paths or glob patterns, re-expanded on every check.
+        extra_files: paths or glob patterns (patterns re-expanded on every check).
         interval: seconds between checks.
         callback: called with the changed file name.
     """
@@ -76,41 +125,34 @@ class Reloader(threading.Thread):
         interval: float = 1,
         callback: Callback | None = None,
     ) -> None:
-        super().__init__(name="gunicorn-reloader", daemon=True)
-        self._extra_files = set(extra_files or ())
+        super().__init__(extra_files, callback)
         self._interval = interval
-        self._callback = callback
 
-    def add_extra_file(self, filename: str) -> None:
-        """Watch ``filename`` (a path or glob) too."""
-        self._extra_files.add(filename)
-
-    def get_files(self) -> list[str]:
-        """Every file currently watched."""
-        return _module_files() + _expand(self._extra_files)
+    def _scan(self, known: dict[str, float]) -> None:
+        # The first sighting of a file only records its mtime; any later
+        # difference (also a clock going backwards) counts as a change.
+        for path in self.get_files():
+            current = _mtime(path)
+            if current is None:
+                continue
+            if known.setdefault(path, current) == current:
+                continue
+            known[path] = current
+            if self._callback:
+                self._callback(path)
 
     def run(self) -> None:
-        mtimes: dict[str, float] = {}
+        known: dict[str, float] = {}
         while True:
-            for filename in self.get_files():
-                try:
-                    mtime = os.stat(filename).st_mtime
-                except OSError:
-                    continue
-                old = mtimes.get(filename)
-                if old is None:
-                    mtimes[filename] = mtime
-                elif mtime != old:
-                    mtimes[filename] = mtime
-                    if self._callback:
-                        self._callback(filename)
+            self._scan(known)
             time.sleep(self._interval)
 
 
-class InotifyReloader(threading.Thread):
+class InotifyReloader(_ReloaderThread):
     """Watch the directories of the module and extra files with inotify.
 
-    Only events naming a watched file trigger the callback.
+    Only events naming a watched file (or the target of a watched symlink)
+    trigger the callback.
 
     Raises:
         ImportError: the ``inotify_simple`` package is not installed.
@@ -123,7 +165,7 @@ class InotifyReloader(threading.Thread):
             raise ImportError(
                 "You must have the inotify_simple module installed to use the inotify reloader"
             )
-        super().__init__(name="gunicorn-reloader", daemon=True)
+        super().__init__(extra_files, callback)
         flags = inotify_simple.flags
         self._mask = (
             flags.CREATE | flags.DELETE | flags.DELETE_SELF | flags.MODIFY
@@ -131,48 +173,62 @@ class InotifyReloader(threading.Thread):
             | flags.ATTRIB  # "touch FILE" is a common way to ask for a reload
         )
         self._inotify = inotify_simple.INotify()
-        self._callback = callback
-        self._extra_files = set(extra_files or ())
         self._wd_dirs: dict[int, str] = {}
         self._dirs: set[str] = set()
 
     def add_extra_file(self, filename: str) -> None:
         """Watch ``filename`` (a path or glob) too."""
-        self._extra_files.add(filename)
+        super().add_extra_file(filename)
         self._watch_dir(_pattern_dir(filename))
-        for path in _expand([filename]):
-            self._watch_dir(os.path.dirname(os.path.abspath(path)))
+        matches = glob.glob(filename, recursive=True) if glob.has_magic(filename) else [filename]
+        for path in matches:
+            self._watch_file_dirs(path)
+
+    def _watch_file_dirs(self, path: str) -> None:
+        self._watch_dir(os.path.dirname(os.path.abspath(path)))
+        target_dir = symlink_target_dir(path)
+        if target_dir is not None:
+            self._watch_dir(target_dir)
 
     def _watch_dir(self, dirname: str) -> None:
         if dirname in self._dirs or not os.path.isdir(dirname):
             return
-        try:
-            wd = self._inotify.add_watch(dirname, self._mask)
-        except OSError:
-            return
-        self._dirs.add(dirname)
-        self._wd_dirs[wd] = dirname
+        # A directory that vanished or hit the watch limit is simply skipped.
+        with contextlib.suppress(OSError):
+            self._wd_dirs[self._inotify.add_watch(dirname, self._mask)] = dirname
+            self._dirs.add(dirname)
 
     def get_files(self) -> set[str]:
         """Absolute paths of every file currently watched."""
-        return {os.path.abspath(f) for f in _module_files() + _expand(self._extra_files)}
+        return {os.path.abspath(f) for f in _module_files() + self._extra_paths()}
+
+    def get_dirs(self) -> set[str]:
+        """Directories being watched so far."""
+        return set(self._dirs)
+
+    def _refresh(self) -> set[str]:
+        """Watch the directories of every current file; return the paths that count."""
+        files = self.get_files()
+        relevant = set(files)
+        for path in files:
+            self._watch_file_dirs(path)
+            if os.path.islink(path):
+                relevant.add(os.path.realpath(path))
+        return relevant
 
     def run(self) -> None:
-        for pattern in self._extra_files:
+        for pattern in self._extra_patterns:
             self._watch_dir(_pattern_dir(pattern))
-        for fname in self.get_files():
-            self._watch_dir(os.path.dirname(fname))
+        self._refresh()
         while True:
             events = self._inotify.read()
-            watched = self.get_files()
-            for fname in watched:
-                self._watch_dir(os.path.dirname(fname))
+            relevant = self._refresh()
             for event in events:
                 dirname = self._wd_dirs.get(event.wd)
                 if dirname is None:
                     continue
                 path = os.path.join(dirname, event.name) if event.name else dirname
-                if path in watched and self._callback:
+                if path in relevant and self._callback:
                     self._callback(path)
                     break
 

@@ -12,7 +12,7 @@ import stat
 import struct
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from gunicorn import util
@@ -68,6 +68,7 @@ __all__ = [
     "ssl_wrap_socket",
     "get_negotiated_protocol",
     "is_http2_negotiated",
+    "fast_acceptor",
 ]
 
 # struct tcp_info (linux/tcp.h): 8 one-byte fields, then u32 fields; tcpi_unacked is the
@@ -315,3 +316,42 @@ def close_sockets(listeners: Iterable[BaseSocket], unlink: bool = True) -> None:
                 os.unlink(sock_name)
             except OSError:
                 pass
+
+
+# BSD and macOS hand out accepted sockets with the listener's O_NONBLOCK;
+# Linux does not (accept(2)), and PEP 446 makes them close-on-exec everywhere.
+_ACCEPTED_INHERIT_NONBLOCK = not sys.platform.startswith("linux")
+
+
+def fast_acceptor(listener: Any) -> Callable[[], tuple[socket.socket, Any]]:
+    """Return a function accepting one connection from ``listener``.
+
+    The function returns ``(client, addr)`` with ``client`` a blocking,
+    close-on-exec socket, or raises OSError (``BlockingIOError`` when
+    nothing waits on a non-blocking listener).  It calls the raw socket's
+    accept with family and type read once, avoiding per-connection
+    attribute delegation and ``socket.accept``'s enum conversions: worker
+    hot path.  Objects that are not (wrapped) sockets use their ``accept``.
+    """
+    raw = getattr(listener, "sock", listener)
+    raw_accept = getattr(raw, "_accept", None)
+    if raw_accept is None or not isinstance(raw, socket.socket):
+        plain_accept: Callable[[], tuple[socket.socket, Any]] = listener.accept
+        return plain_accept
+    family, kind, proto = int(raw.family), int(raw.type), raw.proto
+    new_socket = socket.socket
+
+    if _ACCEPTED_INHERIT_NONBLOCK:
+        def accept_blocking() -> tuple[socket.socket, Any]:
+            fd, addr = raw_accept()
+            client = new_socket(family, kind, proto, fd)
+            client.setblocking(True)
+            return client, addr
+
+        return accept_blocking
+
+    def accept() -> tuple[socket.socket, Any]:
+        fd, addr = raw_accept()
+        return new_socket(family, kind, proto, fd), addr
+
+    return accept

@@ -8,6 +8,8 @@ import socket
 from typing import Any
 
 SD_LISTEN_FDS_START = 3
+# Environment variables of socket activation, read as (count, owner pid).
+_LISTEN_KEYS = ("LISTEN_FDS", "LISTEN_PID")
 
 
 def listen_fds(unset_environment: bool = True) -> int:
@@ -17,17 +19,18 @@ def listen_fds(unset_environment: bool = True) -> int:
     equals our pid. With ``unset_environment`` both variables are removed so
     child processes do not pick them up. Returns 0 when there are none.
     """
+    env = os.environ
     try:
-        fds = int(os.environ.get("LISTEN_FDS", 0))
-        listen_pid = int(os.environ.get("LISTEN_PID", 0))
+        count, owner = (int(env.get(key, 0)) for key in _LISTEN_KEYS)
     except ValueError:
         return 0
-    if listen_pid != os.getpid():
+    # The variables may have been inherited from a parent they were meant for.
+    if owner != os.getpid():
         return 0
     if unset_environment:
-        os.environ.pop("LISTEN_PID", None)
-        os.environ.pop("LISTEN_FDS", None)
-    return max(fds, 0)
+        for key in _LISTEN_KEYS:
+            env.pop(key, None)
+    return max(count, 0)
 
 
 def sd_notify(state: str, logger: Any, unset_environment: bool = False) -> None:

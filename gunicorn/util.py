@@ -6,6 +6,7 @@ The names and signatures are the ones other projects import from
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import html
@@ -142,10 +143,15 @@ def set_non_blocking(fd: int) -> None:
 
 def close(sock: Any) -> None:
     """Close a socket or file object, ignoring errors from an already dead peer."""
-    try:
+    with contextlib.suppress(OSError):
         sock.close()
+
+
+def _same_inode(first: str, second: str) -> bool:
+    try:
+        return os.path.samestat(os.stat(first), os.stat(second))
     except OSError:
-        pass
+        return False
 
 
 def getcwd() -> str:
@@ -153,16 +159,9 @@ def getcwd() -> str:
 
     Keeps symlinked deploy paths (``/srv/app/current``) as the user typed them.
     """
-    cwd = os.getcwd()
-    pwd_env = os.environ.get("PWD")
-    if pwd_env:
-        try:
-            a, b = os.stat(pwd_env), os.stat(cwd)
-        except OSError:
-            return cwd
-        if a.st_ino == b.st_ino and a.st_dev == b.st_dev:
-            return pwd_env
-    return cwd
+    physical = os.getcwd()
+    as_typed = os.environ.get("PWD")
+    return as_typed if as_typed and _same_inode(as_typed, physical) else physical
 
 
 def daemonize(enable_stdio_inheritance: bool = False) -> None:
@@ -174,32 +173,40 @@ def daemonize(enable_stdio_inheritance: bool = False) -> None:
     """
     if "GUNICORN_FD" in os.environ:
         return
-    if os.fork():
-        os._exit(0)
+    # Fork so the shell gets its prompt back, start a new session to drop
+    # the controlling terminal, then fork again so that the survivor is not
+    # a session leader and can never reacquire one.
+    _continue_in_child()
     os.setsid()
-    if os.fork():
-        os._exit(0)
+    _continue_in_child()
     os.umask(0o22)
 
-    if not enable_stdio_inheritance:
-        closerange_fd = os.open(REDIRECT_TO, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(closerange_fd, fd)
-        if closerange_fd > 2:
-            os.close(closerange_fd)
-        return
+    if enable_stdio_inheritance:
+        targets = [0] + [fd for fd in map(_stream_fd, (sys.stdout, sys.stderr))
+                         if fd is not None and os.isatty(fd)]
+    else:
+        targets = [0, 1, 2]
+    _redirect_to_devnull(targets)
 
-    devnull = os.open(REDIRECT_TO, os.O_RDWR)
-    os.dup2(devnull, 0)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            fd = stream.fileno()
-        except (AttributeError, io.UnsupportedOperation, ValueError):
-            continue
-        if os.isatty(fd):
-            os.dup2(devnull, fd)
-    if devnull > 2:
-        os.close(devnull)
+
+def _continue_in_child() -> None:
+    if os.fork() != 0:
+        os._exit(0)
+
+
+def _stream_fd(stream: Any) -> int | None:
+    try:
+        return stream.fileno()
+    except (AttributeError, io.UnsupportedOperation, ValueError):
+        return None
+
+
+def _redirect_to_devnull(fds: list[int]) -> None:
+    null_fd = os.open(REDIRECT_TO, os.O_RDWR)
+    for fd in fds:
+        os.dup2(null_fd, fd)
+    if null_fd not in (0, 1, 2):
+        os.close(null_fd)
 
 
 def seed() -> None:
@@ -243,10 +250,20 @@ def get_arity(f: Callable[..., Any]) -> int:
     )
 
 
+_WORKER_GROUP = "gunicorn.workers"
+
+
+class _ClassNotFound(RuntimeError):
+    """RuntimeError in the fixed "class uri ... invalid or not found" wording."""
+
+    def __init__(self, uri: str, detail: str) -> None:
+        super().__init__("class uri %r invalid or not found: \n\n[%s]" % (uri, detail))
+
+
 def load_class(
     uri: Any,
     default: str = "gunicorn.workers.sync.SyncWorker",
-    section: str = "gunicorn.workers",
+    section: str = _WORKER_GROUP,
 ) -> Any:
     """Resolve a worker or logger class from a class object, a short name, an
     ``egg:dist#name`` entry point, or a dotted path.
@@ -256,57 +273,55 @@ def load_class(
     if inspect.isclass(uri):
         return uri
     if uri.startswith("egg:"):
-        entry_str = uri.split("egg:")[1]
-        dist, _, name = entry_str.rpartition("#")
-        if not dist:
-            dist, name = entry_str, default
-        return _load_entry_point(dist, section, name, uri)
+        # "egg:DIST#NAME"; without "#NAME" the default name is looked up.
+        spec = uri[len("egg:"):]
+        dist, _, entry_name = spec.rpartition("#")
+        if dist:
+            return _load_entry_point(dist, section, entry_name, uri)
+        return _load_entry_point(spec, section, default, uri)
 
-    components = uri.split(".")
-    if len(components) == 1:
-        name = uri[1:] if uri.startswith("#") else uri
+    dotted = uri
+    if "." not in uri:
+        short = uri.removeprefix("#")
         from gunicorn.workers import SUPPORTED_WORKERS
 
-        if section == "gunicorn.workers" and name in SUPPORTED_WORKERS:
-            uri = SUPPORTED_WORKERS[name]
-            components = uri.split(".")
-        else:
+        builtin = SUPPORTED_WORKERS.get(short) if section == _WORKER_GROUP else None
+        if builtin is None:
             try:
-                return _load_entry_point("gunicorn", section, name, uri)
+                return _load_entry_point("gunicorn", section, short, uri)
             except RuntimeError:
-                raise RuntimeError("class uri %r invalid or not found: \n\n[%s]" % (
-                    uri, "no such short name"))
+                raise _ClassNotFound(uri, "no such short name") from None
+        dotted = builtin
 
-    klass = components.pop(-1)
+    module_path, _, class_name = dotted.rpartition(".")
     try:
-        mod = importlib.import_module(".".join(components))
+        module = importlib.import_module(module_path)
     except Exception:
-        exc = traceback.format_exc()
-        raise RuntimeError("class uri %r invalid or not found: \n\n[%s]" % (uri, exc))
-    try:
-        return getattr(mod, klass)
-    except AttributeError:
-        raise RuntimeError("class uri %r invalid or not found: \n\n[%s]" % (
-            uri, "module %r has no attribute %r" % (mod.__name__, klass)))
+        raise _ClassNotFound(dotted, traceback.format_exc()) from None
+    found = getattr(module, class_name, _ABSENT)
+    if found is _ABSENT:
+        raise _ClassNotFound(
+            dotted, "module %r has no attribute %r" % (module.__name__, class_name))
+    return found
+
+
+_ABSENT = object()
 
 
 def _load_entry_point(dist: str, group: str, name: str, uri: str) -> Any:
+    """Load entry point ``name`` of ``group`` from distribution ``dist``."""
     from importlib.metadata import PackageNotFoundError, distribution
 
     try:
-        eps = distribution(dist).entry_points
+        candidates = distribution(dist).entry_points.select(group=group, name=name)
     except PackageNotFoundError:
-        raise RuntimeError("class uri %r invalid or not found: \n\n[%s]" % (
-            uri, "distribution %r not found" % dist))
-    for ep in eps:
-        if ep.group == group and ep.name == name:
-            try:
-                return ep.load()
-            except Exception:
-                raise RuntimeError("class uri %r invalid or not found: \n\n[%s]" % (
-                    uri, traceback.format_exc()))
-    raise RuntimeError("class uri %r invalid or not found: \n\n[%s]" % (
-        uri, "entry point %r not found in %r" % (name, group)))
+        raise _ClassNotFound(uri, "distribution %r not found" % dist) from None
+    for entry_point in candidates:
+        try:
+            return entry_point.load()
+        except Exception:
+            raise _ClassNotFound(uri, traceback.format_exc()) from None
+    raise _ClassNotFound(uri, "entry point %r not found in %r" % (name, group))
 
 
 def make_fail_app(msg: str | bytes) -> Callable[..., Iterable[bytes]]:
@@ -345,33 +360,41 @@ def parse_address(netloc: str, default_port: str = "8000") -> Any:
     stripped, ``[v6]:port`` is understood, and an empty host means 0.0.0.0.
     Raises RuntimeError for a port that is not a number.
     """
-    if netloc.startswith("unix://"):
-        return netloc.split("unix://", 1)[1]
-    if netloc.startswith("unix:"):
-        return netloc.split("unix:", 1)[1]
+    for unix_prefix in ("unix://", "unix:"):
+        if netloc.startswith(unix_prefix):
+            return netloc[len(unix_prefix):]
     if netloc.startswith("fd://"):
-        fd = netloc[5:]
-        try:
-            return int(fd)
-        except ValueError:
-            raise RuntimeError("%r is not a valid file descriptor." % fd) from None
-    if netloc.startswith("tcp://"):
-        netloc = netloc.split("tcp://", 1)[1]
+        return _parse_fd(netloc[len("fd://"):])
 
-    host, port = netloc, default_port
-    if "[" in netloc and "]" in netloc:
-        host = netloc.split("]")[0][1:]
-        port = (netloc.split("]:") + [default_port])[1]
-    elif ":" in netloc:
-        host, port = (netloc.split(":") + [default_port])[:2]
-    elif netloc == "":
+    netloc = netloc.removeprefix("tcp://")
+    if not netloc:
         host, port = "0.0.0.0", default_port
+    elif "[" in netloc and "]" in netloc:
+        # "[v6-literal]" optionally followed by ":port" (RFC 3986 section 3.2.2).
+        host = netloc.partition("]")[0][1:]
+        _, has_port, after = netloc.partition("]:")
+        port = after.partition("]:")[0] if has_port else default_port
+    else:
+        host, has_port, after = netloc.partition(":")
+        port = after.partition(":")[0] if has_port else default_port
 
-    try:
-        port_num = int(port)
-    except ValueError:
+    if not _is_int_text(port):
         raise RuntimeError("%r is not a valid port number." % port)
-    return host.lower(), port_num
+    return host.lower(), int(port)
+
+
+def _is_int_text(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_fd(text: str) -> int:
+    if not _is_int_text(text):
+        raise RuntimeError("%r is not a valid file descriptor." % text)
+    return int(text)
 
 
 def split_request_uri(uri: str) -> urllib.parse.SplitResult:
@@ -380,10 +403,11 @@ def split_request_uri(uri: str) -> urllib.parse.SplitResult:
     A target starting with ``//`` is an origin-form path, not a
     network-path reference (RFC 9112 section 3.2.1), so it is kept as path.
     """
-    if uri.startswith("//"):
-        parts = urllib.parse.urlsplit("." + uri)
-        return parts._replace(path=parts.path[1:])
-    return urllib.parse.urlsplit(uri)
+    if not uri.startswith("//"):
+        return urllib.parse.urlsplit(uri)
+    # Hide the leading "//" from urlsplit behind "./", then drop the ".".
+    dotted = urllib.parse.urlsplit("." + uri)
+    return dotted._replace(path=dotted.path[1:])
 
 
 # ---------------------------------------------------------------- HTTP bits
@@ -477,13 +501,14 @@ def unquote_to_wsgi_str(string: str) -> str:
 
 def has_fileno(obj: Any) -> bool:
     """True when ``obj.fileno()`` returns a usable descriptor."""
-    if not hasattr(obj, "fileno"):
+    probe = getattr(obj, "fileno", None)
+    if probe is None:
         return False
-    try:
-        obj.fileno()
-    except (AttributeError, OSError, io.UnsupportedOperation):
-        return False
-    return True
+    # In-memory streams (BytesIO) have the method but no descriptor.
+    with contextlib.suppress(AttributeError, OSError, io.UnsupportedOperation):
+        probe()
+        return True
+    return False
 
 
 def warn(msg: str) -> None:

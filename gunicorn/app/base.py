@@ -14,13 +14,28 @@ import importlib.util
 import os
 import sys
 import traceback
-from typing import Any
+from typing import Any, NoReturn
 
 from gunicorn import debug, util
 from gunicorn.config import Config, get_default_config_file
 from gunicorn.errors import AppImportError
 
 CONFIG_MODULE_NAME = "__config__"
+
+# Config locations: "python:pkg.mod" names a module, "file:PATH" or a bare
+# PATH a file.
+_MODULE_PREFIX = "python:"
+_FILE_PREFIX = "file:"
+_PYTHON_SUFFIXES = frozenset({".py", ".pyc"})
+
+
+def _die(message: str, *, with_traceback: bool = False) -> NoReturn:
+    """Report a fatal start-up problem on stderr and leave with status 1."""
+    sys.stderr.write(message + "\n")
+    if with_traceback:
+        traceback.print_exc()
+    sys.stderr.flush()
+    sys.exit(1)
 
 
 class BaseApplication:
@@ -42,23 +57,22 @@ class BaseApplication:
 
     def __init__(self, usage: str | None = None, prog: str | None = None) -> None:
         self.usage = usage
+        self.prog = prog
         self.cfg: Config = None  # type: ignore[assignment]
         self.callable: Any = None
-        self.prog = prog
         self.logger: Any = None
         self.do_load_config()
 
     def do_load_config(self) -> None:
         """Build a fresh Config, fill it with :meth:`load_config` and check it
         with ``Config.validate()``; exit 1 on error."""
-        try:
-            self.load_default_config()
-            self.load_config()
-            self.cfg.validate()
-        except Exception as e:
-            print("\nError: %s" % e, file=sys.stderr)
-            sys.stderr.flush()
-            sys.exit(1)
+        steps = (self.load_default_config, self.load_config,
+                 lambda: self.cfg.validate())
+        for step in steps:
+            try:
+                step()
+            except Exception as exc:
+                _die("\nError: %s" % exc)
 
     def load_default_config(self) -> None:
         """Set ``self.cfg`` to a Config holding only defaults."""
@@ -97,12 +111,11 @@ class BaseApplication:
         """
         from gunicorn.arbiter import Arbiter
 
+        arbiter = Arbiter(self)
         try:
-            Arbiter(self).run()
-        except RuntimeError as e:
-            print("\nError: %s\n" % e, file=sys.stderr)
-            sys.stderr.flush()
-            sys.exit(1)
+            arbiter.run()
+        except RuntimeError as exc:
+            _die("\nError: %s\n" % exc)
 
 
 class Application(BaseApplication):
@@ -114,9 +127,10 @@ class Application(BaseApplication):
 
     def chdir(self) -> None:
         """Change to ``cfg.chdir`` and put it first on ``sys.path``."""
-        os.chdir(self.cfg.chdir)
-        if self.cfg.chdir not in sys.path:
-            sys.path.insert(0, self.cfg.chdir)
+        target = self.cfg.chdir
+        os.chdir(target)
+        if target not in sys.path:
+            sys.path.insert(0, target)
 
     def get_config_from_filename(self, filename: str) -> dict[str, Any]:
         """Execute a configuration file as module ``__config__`` and return its globals.
@@ -128,25 +142,27 @@ class Application(BaseApplication):
         """
         if not os.path.exists(filename):
             raise RuntimeError("%r doesn't exist" % filename)
-        ext = os.path.splitext(filename)[1]
         try:
-            if ext in (".py", ".pyc"):
-                spec = importlib.util.spec_from_file_location(CONFIG_MODULE_NAME, filename)
-            else:
-                util.warn("configuration file should have a valid Python extension.\n")
-                loader = importlib.machinery.SourceFileLoader(CONFIG_MODULE_NAME, filename)
-                spec = importlib.util.spec_from_file_location(
-                    CONFIG_MODULE_NAME, filename, loader=loader)
-            assert spec is not None and spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[CONFIG_MODULE_NAME] = module
-            spec.loader.exec_module(module)
+            namespace = self._execute_config_file(filename)
         except Exception:
-            print("Failed to read config file: %s" % filename, file=sys.stderr)
-            traceback.print_exc()
-            sys.stderr.flush()
-            sys.exit(1)
-        return vars(module)
+            _die("Failed to read config file: %s" % filename, with_traceback=True)
+        return namespace
+
+    @staticmethod
+    def _execute_config_file(filename: str) -> dict[str, Any]:
+        # importlib picks a loader from the suffix; any other name (e.g.
+        # "gunicorn.conf") is still read as Python source, after a warning.
+        source_loader = None
+        if os.path.splitext(filename)[1] not in _PYTHON_SUFFIXES:
+            util.warn("configuration file should have a valid Python extension.\n")
+            source_loader = importlib.machinery.SourceFileLoader(CONFIG_MODULE_NAME, filename)
+        spec = importlib.util.spec_from_file_location(
+            CONFIG_MODULE_NAME, filename, loader=source_loader)
+        assert spec is not None and spec.loader is not None
+        config_module = importlib.util.module_from_spec(spec)
+        sys.modules[CONFIG_MODULE_NAME] = config_module
+        spec.loader.exec_module(config_module)
+        return vars(config_module)
 
     def get_config_from_module_name(self, module_name: str) -> dict[str, Any]:
         """Import ``module_name`` and return its globals."""
@@ -159,20 +175,18 @@ class Application(BaseApplication):
         value "Invalid value for NAME: VALUE" is printed and the validator's
         error propagates. Returns the globals.
         """
-        if location.startswith("python:"):
-            namespace = self.get_config_from_module_name(location[len("python:"):])
+        if location.startswith(_MODULE_PREFIX):
+            namespace = self.get_config_from_module_name(location.removeprefix(_MODULE_PREFIX))
         else:
-            filename = location[len("file:"):] if location.startswith("file:") else location
-            namespace = self.get_config_from_filename(filename)
+            namespace = self.get_config_from_filename(location.removeprefix(_FILE_PREFIX))
 
-        settings = self.cfg.settings
-        for key, value in namespace.items():
-            if key not in settings:
-                continue
+        known = self.cfg.settings
+        for name in [n for n in namespace if n in known]:
+            value = namespace[name]
             try:
-                self.cfg.set(key.lower(), value)
+                self.cfg.set(name.lower(), value)
             except Exception:
-                print("Invalid value for %s: %s\n" % (key, value), file=sys.stderr)
+                sys.stderr.write("Invalid value for %s: %s\n\n" % (name, value))
                 sys.stderr.flush()
                 raise
         return namespace
@@ -181,77 +195,76 @@ class Application(BaseApplication):
         """Same as :meth:`load_config_from_module_name_or_filename`."""
         return self.load_config_from_module_name_or_filename(location=filename)
 
+    def _set_many(self, pairs: Any) -> None:
+        # Parsed-argument layers leave unset options as None; "args" holds
+        # the positional APP_MODULE and is not a setting.
+        for name, value in pairs:
+            if value is not None and name != "args":
+                self.cfg.set(name.lower(), value)
+
     def load_config(self) -> None:
         """Merge defaults, :meth:`init`, the config file, ``GUNICORN_CMD_ARGS`` and argv."""
         parser = self.cfg.parser()
-        args = parser.parse_args()
+        cli = parser.parse_args()
 
-        app_defaults = self.init(parser, args, args.args)
+        app_defaults = self.init(parser, cli, cli.args)
         self.chdir()
-        if app_defaults:
-            for key, value in app_defaults.items():
-                self.cfg.set(key.lower(), value)
+        self._set_many((app_defaults or {}).items())
 
-        env_args = parser.parse_args(self.cfg.get_cmd_args_from_env())
+        from_env = parser.parse_args(self.cfg.get_cmd_args_from_env())
 
-        if args.config:
-            self.load_config_from_file(args.config)
-        elif env_args.config:
-            self.load_config_from_file(env_args.config)
-        else:
-            default_config = get_default_config_file()
-            if default_config is not None:
-                self.load_config_from_file(default_config)
+        # The command line names the file first, then the environment; only
+        # then is ./gunicorn.conf.py looked for.
+        config_location = cli.config or from_env.config or get_default_config_file()
+        if config_location:
+            self.load_config_from_file(config_location)
 
-        for layer in (env_args, args):
-            for key, value in vars(layer).items():
-                if value is None or key == "args":
-                    continue
-                self.cfg.set(key.lower(), value)
+        self._set_many(vars(from_env).items())
+        self._set_many(vars(cli).items())
 
         # The configuration may have named another directory.
         self.chdir()
 
     def _apply_pythonpath(self) -> None:
-        if not self.cfg.pythonpath:
+        extra = self.cfg.pythonpath
+        if not extra:
             return
-        for path in self.cfg.pythonpath.split(","):
-            path = os.path.abspath(path.strip())
-            if path not in sys.path:
-                sys.path.insert(0, path)
+        for entry in (os.path.abspath(p.strip()) for p in extra.split(",")):
+            if entry not in sys.path:
+                sys.path.insert(0, entry)
+
+    def _check_application(self) -> NoReturn:
+        """Import the application once (``--check-config``/``--print-config``) and exit."""
+        try:
+            os.environ.update(self.cfg.env)
+            self.load()
+        except AppImportError as exc:
+            # The message says it all (bad APP_MODULE or factory arguments).
+            _die("\nError while loading the application:\n\n%s" % exc)
+        except Exception:
+            _die("\nError while loading the application:\n", with_traceback=True)
+        sys.exit(0)
 
     def run(self) -> None:
         """Handle ``print_config``/``check_config``, ``spew``, ``daemon`` and
         ``pythonpath``, then serve with the arbiter."""
         self._apply_pythonpath()
+        cfg = self.cfg
 
-        if self.cfg.print_config:
-            print(self.cfg)
-            sys.stdout.flush()
+        if cfg.print_config:
+            print(cfg, flush=True)
+        if cfg.print_config or cfg.check_config:
+            self._check_application()
 
-        if self.cfg.print_config or self.cfg.check_config:
-            try:
-                os.environ.update(self.cfg.env)
-                self.load()
-            except AppImportError as e:
-                # The message says it all (bad APP_MODULE or factory arguments).
-                print("\nError while loading the application:\n\n%s" % e, file=sys.stderr)
-                sys.stderr.flush()
-                sys.exit(1)
-            except Exception:
-                print("\nError while loading the application:\n", file=sys.stderr)
-                traceback.print_exc()
-                sys.stderr.flush()
-                sys.exit(1)
-            sys.exit(0)
-
-        if self.cfg.spew:
+        if cfg.spew:
             debug.spew()
 
-        if self.cfg.daemon:
+        if cfg.daemon:
+            # systemd's notify socket would be lost once we detach.
             if os.environ.get("NOTIFY_SOCKET"):
-                print("Warning: you shouldn't specify `daemon = True` when launching by systemd "
-                      "with `Type = notify`", file=sys.stderr, flush=True)
-            util.daemonize(self.cfg.enable_stdio_inheritance)
+                sys.stderr.write("Warning: you shouldn't specify `daemon = True` when launching "
+                                 "by systemd with `Type = notify`\n")
+                sys.stderr.flush()
+            util.daemonize(cfg.enable_stdio_inheritance)
 
         super().run()

@@ -6,7 +6,6 @@ import ast
 import importlib
 import logging
 import os
-import sys
 import traceback
 from collections.abc import Callable
 from types import TracebackType
@@ -84,40 +83,52 @@ def import_app(module_and_expr: str) -> Callable[..., Any]:
             "did you mean 'foo:NAME'?" hint.
         ImportError: the module itself could not be imported.
     """
-    module, sep, expr = module_and_expr.partition(":")
-    if not sep:
+    module_part, has_expr, expr = module_and_expr.partition(":")
+    if not has_expr:
         expr = DEFAULT_ATTRIBUTE
-    module = module.strip()
+    module_name = module_part.strip()
     name, args, kwargs = _parse_expression(expr)
 
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        if module.endswith(".py") and os.path.exists(module):
-            stem = module[:-3].replace(os.sep, ".")
-            raise AppModuleNotFound(
-                "Failed to find application, did you mean '%s:%s'?" % (stem, name)) from None
-        raise
-
-    try:
-        app = getattr(mod, name)
-    except AttributeError:
-        if logging.root.level == logging.DEBUG:
-            traceback.print_exc()
-        raise AppImportError("Failed to find attribute %r in %r." % (name, module)) from None
-
-    if args is not None:
-        factory = app
-        try:
-            app = factory(*args, **(kwargs or {}))
-        except TypeError as e:
-            if _raised_at_call_site(factory, sys.exc_info()[2].tb_next):  # type: ignore[union-attr]
-                msg = "".join(traceback.format_exception_only(TypeError, e)).strip()
-                raise AppImportError(msg) from None
-            raise
+    found = _lookup(_import_or_hint(module_name, name), name, module_name)
+    app = found if args is None else _call_factory(found, args, kwargs or {})
 
     if app is None:
         raise AppImportError("Failed to find application object: %r" % expr)
-    if not callable(app):
-        raise AppImportError("Application object must be callable.")
-    return app
+    if callable(app):
+        return app
+    raise AppImportError("Application object must be callable.")
+
+
+def _lookup(module: Any, name: str, module_name: str) -> Any:
+    """``getattr`` that reports a missing name as AppImportError (traceback shown at DEBUG)."""
+    try:
+        return getattr(module, name)
+    except AttributeError:
+        if logging.root.level == logging.DEBUG:
+            traceback.print_exc()
+        raise AppImportError("Failed to find attribute %r in %r." % (name, module_name)) from None
+
+
+def _import_or_hint(module_name: str, attr: str) -> Any:
+    """Import a module; a path such as ``app.py`` gets a "did you mean" AppModuleNotFound."""
+    try:
+        return importlib.import_module(module_name)
+    except ImportError:
+        looks_like_file = module_name.endswith(".py") and os.path.exists(module_name)
+        if not looks_like_file:
+            raise
+    dotted = module_name[:-len(".py")].replace(os.sep, ".")
+    raise AppModuleNotFound(
+        "Failed to find application, did you mean '%s:%s'?" % (dotted, attr))
+
+
+def _call_factory(factory: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """Call an application factory; a TypeError about its own arguments becomes AppImportError."""
+    try:
+        return factory(*args, **kwargs)
+    except TypeError as exc:
+        inner = exc.__traceback__.tb_next if exc.__traceback__ else None
+        if not _raised_at_call_site(factory, inner):
+            raise
+        summary = "".join(traceback.format_exception_only(TypeError, exc)).strip()
+        raise AppImportError(summary) from None

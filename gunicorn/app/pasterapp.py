@@ -48,28 +48,37 @@ def serve(app: Any, global_conf: dict[str, Any], **local_conf: Any) -> None:
     configuration file (default ``./gunicorn.conf.py`` when present); every
     other key is set as a setting. Serves until the arbiter stops.
     """
-    config_file = global_conf["__file__"]
-    gunicorn_config_file = local_conf.pop("config", None)
-    host = local_conf.pop("host", "")
-    port = local_conf.pop("port", "")
-    if host and port:
-        local_conf["bind"] = "%s:%s" % (host, port)
-    elif host:
-        local_conf["bind"] = host.split(",")
+    ini_path = global_conf["__file__"]
+    named_settings_file = local_conf.pop("config", None)
+    bind = _bind_from_host_port(local_conf.pop("host", ""), local_conf.pop("port", ""))
+    if bind is not None:
+        local_conf["bind"] = bind
+    overrides = {name.lower(): value for name, value in local_conf.items() if value is not None}
 
     class PasterServerApplication(WSGIApplication):
         def load_config(self) -> None:
-            self.cfg.set("default_proc_name", config_file)
-            if has_logging_config(config_file):
-                self.cfg.set("logconfig", config_file)
-            location = gunicorn_config_file or get_default_config_file()
-            if location:
-                self.load_config_from_file(location)
-            for key, value in local_conf.items():
-                if value is not None:
-                    self.cfg.set(key.lower(), value)
+            cfg = self.cfg
+            cfg.set("default_proc_name", ini_path)
+            if has_logging_config(ini_path):
+                cfg.set("logconfig", ini_path)
+            # Looked up on every (re)load: ./gunicorn.conf.py may appear later.
+            settings_file = named_settings_file or get_default_config_file()
+            if settings_file:
+                self.load_config_from_file(settings_file)
+            # The [server:main] keys win over the gunicorn config file.
+            for name, value in overrides.items():
+                cfg.set(name, value)
 
         def load(self) -> Any:
             return app
 
     PasterServerApplication().run()
+
+
+def _bind_from_host_port(host: str, port: str) -> str | list[str] | None:
+    """``host`` + ``port`` give one "HOST:PORT"; a lone ``host`` may list several, comma-separated."""
+    if not host:
+        return None
+    if port:
+        return "%s:%s" % (host, port)
+    return host.split(",")

@@ -27,33 +27,43 @@ class WSGIApplication(Application):
         With ``--paste`` the ini file must exist (ConfigError otherwise), and its
         ``[loggers]`` section, if any, becomes the logging configuration.
         """
-        self.app_uri = None
         if opts.paste:
-            from gunicorn.app.pasterapp import has_logging_config
-
-            config_uri = os.path.abspath(opts.paste)
-            config_file = config_uri.split("#")[0]
-            if not os.path.exists(config_file):
-                raise ConfigError("%r not found" % config_file)
-            self.cfg.set("default_proc_name", config_file)
-            self.app_uri = config_uri
-            if has_logging_config(config_file):
-                self.cfg.set("logconfig", config_file)
-            return None
-
-        if args:
-            self.cfg.set("default_proc_name", args[0])
+            self.app_uri = self._adopt_paste_file(opts.paste)
+        elif args:
             self.app_uri = args[0]
+            self.cfg.set("default_proc_name", self.app_uri)
+        else:
+            self.app_uri = None
         return None
+
+    def _adopt_paste_file(self, paste: str) -> str:
+        """Check the ini behind ``--paste`` and take its name and logging; return its URI."""
+        from gunicorn.app.pasterapp import has_logging_config
+
+        # A PasteDeploy URI may carry "#section" after the file path.
+        uri = os.path.abspath(paste)
+        ini_path = uri.partition("#")[0]
+        if not os.path.exists(ini_path):
+            raise ConfigError("%r not found" % ini_path)
+        # The ini names the process, and its [loggers] section (if any) is
+        # the logging configuration.
+        derived = {"default_proc_name": ini_path}
+        if has_logging_config(ini_path):
+            derived["logconfig"] = ini_path
+        for name, value in derived.items():
+            self.cfg.set(name, value)
+        return uri
 
     def load_config(self) -> None:
         """Load the configuration; ConfigError "No application module specified." without an app."""
         super().load_config()
-        if self.app_uri is None:
-            if self.cfg.wsgi_app is not None:
-                self.app_uri = self.cfg.wsgi_app
-            else:
-                raise ConfigError("No application module specified.")
+        if self.app_uri is not None:
+            return
+        # Fall back to the ``wsgi_app`` setting (e.g. from a config file).
+        fallback = self.cfg.wsgi_app
+        if fallback is None:
+            raise ConfigError("No application module specified.")
+        self.app_uri = fallback
 
     def load_wsgiapp(self) -> Any:
         """Import the application named by ``app_uri`` (see :func:`import_app`)."""
@@ -67,9 +77,8 @@ class WSGIApplication(Application):
 
     def load(self) -> Any:
         """Return the application (paste or module form)."""
-        if self.cfg.paste is not None:
-            return self.load_pasteapp()
-        return self.load_wsgiapp()
+        loader = self.load_wsgiapp if self.cfg.paste is None else self.load_pasteapp
+        return loader()
 
 
 def run(prog: str | None = None) -> None:

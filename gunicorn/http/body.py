@@ -23,10 +23,12 @@ _LINE_STEP = 8192
 
 
 def _check_size(size: Any) -> None:
-    if not isinstance(size, int):
-        raise TypeError("size must be an integral type")
-    if size < 0:
+    # Reader-level sizes are always given: an int, zero or more.
+    if isinstance(size, int):
+        if size >= 0:
+            return
         raise ValueError("Size must be positive.")
+    raise TypeError("size must be an integral type")
 
 
 def _settings_for(req: Any) -> tuple[ParserSettings, bool]:
@@ -174,10 +176,11 @@ class ChunkedReader:
 
     def get_data(self, unreader: Unreader, buf: Any) -> None:
         """Append the next input block to *buf* (io.BytesIO); NoMoreData at EOF."""
-        data = unreader.read()
-        if not data:
-            raise NoMoreData()
-        buf.write(data)
+        block = unreader.read()
+        if block:
+            buf.write(block)
+            return
+        raise NoMoreData()
 
 
 class LengthReader:
@@ -277,11 +280,9 @@ class Body:
         """Normalise a size argument: None or negative mean "everything"."""
         if size is None:
             return sys.maxsize
-        if not isinstance(size, int):
-            raise TypeError("size must be an integral type")
-        if size < 0:
-            return sys.maxsize
-        return size
+        if isinstance(size, int):
+            return size if size >= 0 else sys.maxsize
+        raise TypeError("size must be an integral type")
 
     def read(self, size: int | None = None) -> bytes:
         """Read up to *size* bytes (all remaining bytes when None or negative)."""

@@ -8,6 +8,7 @@ sets ``body`` to a ``Body`` framed by Content-Length or chunked coding.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .body import Body, ChunkedReader, EOFReader, LengthReader
@@ -88,10 +89,9 @@ class Message:
     """
 
     def __init__(self, cfg: Any, unreader: Unreader, peer_addr: Any) -> None:
-        self.cfg = cfg
-        self.unreader = unreader
-        self.peer_addr = peer_addr
-        self.remote_addr = peer_addr
+        self.cfg, self.unreader = cfg, unreader
+        # remote_addr is the historical name of peer_addr.
+        self.peer_addr = self.remote_addr = peer_addr
         self.version: tuple[int, int] | None = None
         self.headers: list[tuple[str, str]] = []
         self.trailers: list[tuple[str, str]] = []
@@ -185,29 +185,18 @@ class Request(Message):
         self.fragment: str | None = None
         self.req_number = req_number
         self.proxy_protocol_info: dict[str, Any] | None = None
-        limit = cfg.limit_request_line
-        if limit < 0 or limit >= MAX_REQUEST_LINE:
-            limit = MAX_REQUEST_LINE
-        self.limit_request_line = limit
+        # 0 (or out of range) means "no limit" up to the hard ceiling.
+        wanted = cfg.limit_request_line
+        self.limit_request_line = wanted if 0 <= wanted < MAX_REQUEST_LINE else MAX_REQUEST_LINE
         super().__init__(cfg, unreader, peer_addr)
 
     def get_data(self, unreader: Unreader, buf: Any, stop: bool = False) -> None:
         """Append one input block to *buf* (BytesIO); StopIteration/NoMoreData at EOF."""
-        data = unreader.read()
-        if not data:
-            if stop:
-                raise StopIteration()
-            raise NoMoreData(buf.getvalue())
-        buf.write(data)
+        buf.write(_next_block(unreader, stop, buf.getvalue))
 
     def read_into(self, unreader: Unreader, buf: bytearray, stop: bool = False) -> None:
         """Append one input block to *buf* (bytearray); StopIteration/NoMoreData at EOF."""
-        data = unreader.read()
-        if not data:
-            if stop:
-                raise StopIteration()
-            raise NoMoreData(bytes(buf))
-        buf.extend(data)
+        buf.extend(_next_block(unreader, stop, lambda: bytes(buf)))
 
     def read_line(self, unreader: Unreader, buf: bytearray, limit: int = 0
                   ) -> tuple[bytes, bytearray]:
@@ -215,17 +204,14 @@ class Request(Message):
 
         Raises LimitRequestLine when the line exceeds *limit* (0 = unlimited).
         """
-        data = bytes(buf)
-        while True:
-            idx = data.find(b"\r\n")
-            if idx >= 0:
-                if limit and idx > limit:
-                    raise LimitRequestLine(idx, limit)
-                return data[:idx], bytearray(data[idx + 2:])
-            if limit and len(data) - 2 > limit:
-                raise LimitRequestLine(len(data), limit)
+        while (end := buf.find(b"\r\n")) < 0:
+            # Without a CRLF yet, all but a possible trailing CR counts.
+            if limit and len(buf) - 2 > limit:
+                raise LimitRequestLine(len(buf), limit)
             self.read_into(unreader, buf)
-            data = bytes(buf)
+        if limit and end > limit:
+            raise LimitRequestLine(end, limit)
+        return bytes(buf[:end]), bytearray(buf[end + 2:])
 
     def read_bytes(self, unreader: Unreader, buf: bytearray, count: int
                    ) -> tuple[bytes, bytearray]:
@@ -255,14 +241,9 @@ class Request(Message):
                 buf = bytearray(buf)
             buf += data
         self._head = head
-        self.method = head.method
-        self.uri = head.uri
-        self.path = head.path
-        self.query = head.query
-        self.fragment = head.fragment
-        self.version = head.version
-        self.headers = head.headers
-        self.scheme = head.scheme
+        self.method, self.uri, self.version = head.method, head.uri, head.version
+        self.path, self.query, self.fragment = head.path, head.query, head.fragment
+        self.headers, self.scheme = head.headers, head.scheme
         self._expected_100_continue = head.expect_100
         self._connection = head.connection
         if head.must_close:
@@ -304,3 +285,15 @@ class Request(Message):
             raise InvalidRequestLine(line)
         self.method, self.uri, self.version = method, target, version
         self.path, self.query, self.fragment = path, query, fragment
+
+
+def _next_block(unreader: Unreader, stop: bool, buffered: Callable[[], bytes]) -> bytes:
+    """The next block of input. At end of input raise StopIteration when
+    *stop* (the peer closed between messages), else NoMoreData carrying
+    ``buffered()``, the partial message read so far."""
+    block = unreader.read()
+    if block:
+        return block
+    if stop:
+        raise StopIteration()
+    raise NoMoreData(buffered())

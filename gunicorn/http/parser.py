@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
 import ssl
 import time
+from collections.abc import Callable
 from typing import Any
 
 from .message import Request
@@ -32,13 +35,12 @@ class Parser:
 
     def __init__(self, cfg: Any, source: Any, source_addr: Any) -> None:
         self.cfg = cfg
-        if hasattr(source, "recv"):
-            self.unreader = SocketUnreader(source)
-        else:
-            self.unreader = IterUnreader(source)
-        self.mesg: Any = None
         self.source_addr = source_addr
+        # Sockets are read with recv(); anything else is an iterable of chunks.
+        reader_class = SocketUnreader if hasattr(source, "recv") else IterUnreader
+        self.unreader = reader_class(source)
         self.req_count = 0
+        self.mesg: Any = None
 
     def __iter__(self) -> Parser:
         return self
@@ -54,65 +56,80 @@ class Parser:
         no data ready on a non-blocking TLS socket) or reading the body had
         failed: the connection must then close.
         """
-        mesg = self.mesg
-        if mesg is None:
-            return True
-        body = getattr(mesg, "body", None)
+        body = getattr(self.mesg, "body", None)
         if body is None:
             return True
-        if getattr(body, "failed", False) is True:
+        if _body_failed(body):
             return False
-        if deadline is not None and max_bytes is None:
-            max_bytes = _DRAIN_MAX_BYTES
-        sock = getattr(self.unreader, "sock", None) if deadline is not None else None
-        if sock is not None and not (hasattr(sock, "gettimeout") and hasattr(sock, "settimeout")):
-            sock = None
-        prior_timeout = sock.gettimeout() if sock is not None else None
-        drained = 0
-        # a small first read (most bodies are small or already consumed),
-        # then large steps
-        step = _FIRST_DRAIN_STEP
+        if deadline is None:
+            return _discard(body, math.inf if max_bytes is None else max_bytes, None)
+        budget = _DRAIN_MAX_BYTES if max_bytes is None else max_bytes
+        sock = _timeout_socket(self.unreader)
+        if sock is None:
+            return _discard(body, budget, None)
+        saved_timeout = sock.gettimeout()
         try:
-            while True:
-                if sock is not None:
-                    left = deadline - time.monotonic()  # type: ignore[operator]
-                    if left <= 0:
-                        return False
-                    sock.settimeout(left)
-                try:
-                    data = body.read(step)
-                except (ssl.SSLWantReadError, TimeoutError):
-                    # no more data now (non-blocking TLS) or too slow: where
-                    # the next request starts is unknown, so give up
-                    return False
-                if not data:
-                    return getattr(body, "failed", False) is not True
-                step = _DRAIN_STEP
-                drained += len(data)
-                if max_bytes is not None and drained >= max_bytes:
-                    return False
+            return _discard(body, budget, lambda: _arm_timeout(sock, deadline))
         finally:
-            if sock is not None:
-                try:
-                    sock.settimeout(prior_timeout)
-                except OSError:
-                    pass
+            with contextlib.suppress(OSError):
+                sock.settimeout(saved_timeout)
 
     def __next__(self) -> Any:
-        mesg = self.mesg
-        if mesg is not None:
-            if mesg.should_close():
-                raise StopIteration()
-            if not self.finish_body():
-                # the next request's start is unknown
-                raise StopIteration()
-        self.req_count += 1
-        self.mesg = self.mesg_class(self.cfg, self.unreader, self.source_addr, self.req_count)
-        if not self.mesg:
+        previous = self.mesg
+        # After a message that must close the connection, or one whose body
+        # could not be skipped, nobody knows where a next request would start.
+        if previous is not None and (previous.should_close() or not self.finish_body()):
             raise StopIteration()
-        return self.mesg
+        self.req_count += 1
+        current = self.mesg_class(self.cfg, self.unreader, self.source_addr, self.req_count)
+        self.mesg = current
+        if current:
+            return current
+        raise StopIteration()
 
     next = __next__
+
+
+def _body_failed(body: Any) -> bool:
+    return getattr(body, "failed", False) is True
+
+
+def _timeout_socket(unreader: Any) -> Any:
+    """The unreader's socket when per-read timeouts can be set on it, else None."""
+    sock = getattr(unreader, "sock", None)
+    if hasattr(sock, "gettimeout") and hasattr(sock, "settimeout"):
+        return sock
+    return None
+
+
+def _arm_timeout(sock: Any, deadline: float) -> bool:
+    """Let the next read wait only until *deadline*; False once it has passed."""
+    left = deadline - time.monotonic()
+    if left > 0:
+        sock.settimeout(left)
+    return left > 0
+
+
+def _discard(body: Any, budget: float, before_read: Callable[[], bool] | None) -> bool:
+    """Read *body* to its end, giving up after *budget* bytes or when
+    *before_read* says no; True only when the end was reached cleanly."""
+    # A small first read (most bodies are small or already consumed), then
+    # large steps.
+    size = _FIRST_DRAIN_STEP
+    while before_read is None or before_read():
+        try:
+            chunk = body.read(size)
+        except (ssl.SSLWantReadError, TimeoutError):
+            # Too slow, or no data now on a non-blocking TLS socket: the
+            # rest of the body is still in flight, so the stream is lost.
+            return False
+        if not chunk:
+            return not _body_failed(body)
+        budget -= len(chunk)
+        if budget <= 0:
+            return False
+        size = _DRAIN_STEP
+    return False
 
 
 class RequestParser(Parser):

@@ -59,13 +59,9 @@ class Unreader:
         once, the surplus staying buffered.  ``0`` returns b"".  A non-int
         size raises TypeError.
         """
-        if size is not None:
-            if not isinstance(size, int):
-                raise TypeError("size parameter must be an int or long.")
-            if size == 0:
-                return b""
-            if size < 0:
-                size = None
+        size = _wanted(size)
+        if size == 0:
+            return b""
         buf, pos = self._buf, self._pos
         have = len(buf) - pos
         if size is None:
@@ -136,10 +132,22 @@ class IterUnreader(Unreader):
         self.iter: Any = iter(iterable)
 
     def chunk(self, size_hint: int | None = None) -> bytes:
-        if not self.iter:
-            return b""
-        try:
-            return next(self.iter)
-        except StopIteration:
+        source = self.iter
+        block = _DONE if source is None else next(source, _DONE)
+        if block is _DONE:
+            # Forget the exhausted iterator: every later call is EOF.
             self.iter = None
             return b""
+        return block
+
+
+_DONE: Any = object()
+
+
+def _wanted(size: Any) -> int | None:
+    """A read size: None (also for a negative int) means whatever is there."""
+    if size is None:
+        return None
+    if not isinstance(size, int):
+        raise TypeError("size parameter must be an int or long.")
+    return None if size < 0 else size

@@ -49,23 +49,26 @@ class FileWrapper:
     def __init__(self, filelike: Any, blksize: int = 8192) -> None:
         self.filelike = filelike
         self.blksize = blksize
-        if hasattr(filelike, "close"):
-            self.close = filelike.close
-
-    def __getitem__(self, key: Any) -> bytes:
-        data = self.filelike.read(self.blksize)
-        if data:
-            return data
-        raise IndexError
+        # PEP 3333: the wrapper's close() must close the wrapped file.
+        closer = getattr(filelike, "close", None)
+        if closer is not None:
+            self.close = closer
 
     def __iter__(self) -> FileWrapper:
         return self
 
     def __next__(self) -> bytes:
-        data = self.filelike.read(self.blksize)
-        if data:
-            return data
-        raise StopIteration
+        block = self.filelike.read(self.blksize)
+        if not block:
+            raise StopIteration
+        return block
+
+    def __getitem__(self, key: Any) -> bytes:
+        # The old sequence protocol: indexing until IndexError.
+        try:
+            return self.__next__()
+        except StopIteration:
+            raise IndexError(key) from None
 
 
 class WSGIErrorsWrapper(io.RawIOBase):
@@ -131,6 +134,18 @@ class WSGIErrorsWrapper(io.RawIOBase):
 _base_cache: tuple[Any, Any, dict[str, Any]] = (None, None, {})
 
 
+# Keys that are the same for every server: WSGI 1.0 (PEP 3333), one thread
+# per request in the base worker, and the input ends where the body does.
+_FIXED_SERVER_KEYS: tuple[tuple[str, Any], ...] = (
+    ("wsgi.version", (1, 0)),
+    ("wsgi.multithread", False),
+    ("wsgi.run_once", False),
+    ("wsgi.input_terminated", True),
+    ("wsgi.file_wrapper", FileWrapper),
+    ("SERVER_SOFTWARE", SERVER_SOFTWARE),
+)
+
+
 def base_environ(cfg: Any) -> dict[str, Any]:
     """Return a new dict with the per-server environ keys (PEP 3333).
 
@@ -145,16 +160,9 @@ def base_environ(cfg: Any) -> dict[str, Any]:
     cached_cfg, cached_key, cached = _base_cache  # one read: safe across threads
     if cached_cfg is cfg and cached_key == key:
         return cached.copy()
-    environ = {
-        "wsgi.errors": WSGIErrorsWrapper(cfg),
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": workers > 1,
-        "wsgi.run_once": False,
-        "wsgi.file_wrapper": FileWrapper,
-        "wsgi.input_terminated": True,
-        "SERVER_SOFTWARE": SERVER_SOFTWARE,
-    }
+    environ = dict(_FIXED_SERVER_KEYS)
+    environ["wsgi.errors"] = WSGIErrorsWrapper(cfg)
+    environ["wsgi.multiprocess"] = workers > 1
     _base_cache = (cfg, key, environ)
     return environ.copy()
 
@@ -203,6 +211,7 @@ def proxy_environ(req: Any) -> dict[str, str]:
 # the network).
 _KEY_CACHE: dict[str, str] = {}
 _KEY_CACHE_MAX = 512
+_CGI_OWN_KEYS = {"CONTENT-TYPE": "CONTENT_TYPE", "CONTENT-LENGTH": "CONTENT_LENGTH"}
 
 
 def header_environ(environ: dict[str, Any], headers: list[tuple[str, str]]) -> tuple[str | None, str | None]:
@@ -222,12 +231,9 @@ def header_environ(environ: dict[str, Any], headers: list[tuple[str, str]]) -> t
     for name, value in headers:
         key = cache.get(name)
         if key is None:
-            if name == "CONTENT-TYPE":
-                key = "CONTENT_TYPE"
-            elif name == "CONTENT-LENGTH":
-                key = "CONTENT_LENGTH"
-            else:
-                key = "HTTP_" + name.replace("-", "_")
+            # RFC 3875 section 4.1.18: HTTP_<name>, except the two fields
+            # that CGI already carries as meta-variables of their own.
+            key = _CGI_OWN_KEYS.get(name) or "HTTP_" + name.replace("-", "_")
             if len(cache) < _KEY_CACHE_MAX:
                 cache[name] = key
         if key == "HTTP_HOST":

@@ -83,29 +83,28 @@ class Response:
     written), ``upgrade`` (``Connection: upgrade`` was given).
     """
 
+    status: str | None
+    status_code: int | None
+    response_length: int | None
+    headers: list[tuple[str, str]]
+
     def __init__(self, req: Any, sock: Any, cfg: Any) -> None:
-        self.req = req
-        self.sock = sock
-        self.cfg = cfg
+        self.req, self.sock, self.cfg = req, sock, cfg
         self.version = SERVER
-        self.status: str | None = None
-        self.status_code: int | None = None
-        self.chunked = False
-        self.must_close = False
-        self.headers: list[tuple[str, str]] = []
+        # Nothing decided yet: start_response() fills these in.
+        self.status = self.status_code = self.response_length = None
+        self.headers = []
+        self.chunked = self.must_close = self.upgrade = False
+        # Nothing written yet.
         self.headers_sent = False
-        self.response_length: int | None = None
         self.sent = 0
-        self.upgrade = False
-        # True while a client waits for "100 Continue" that was never sent:
-        # its body may or may not follow, so the connection cannot be reused.
-        self._continue_pending = False
-        # Content is discarded (HEAD, 1xx except 101, 204, 304).
-        self._omits_body = False
-        # The "content dropped" warning is logged once per response.
-        self._omits_body_warned = False
-        # A chunk written by sendfile still needs its CRLF.
-        self._chunk_crlf_pending = False
+        # _continue_pending: a client waits for a "100 Continue" that was
+        # never sent, so its body may or may not follow and the connection
+        # cannot be reused.  _omits_body: content is discarded (HEAD, 1xx
+        # except 101, 204, 304); _omits_body_warned: that was logged once.
+        # _chunk_crlf_pending: a chunk written by sendfile lacks its CRLF.
+        self._continue_pending = self._chunk_crlf_pending = False
+        self._omits_body = self._omits_body_warned = False
 
     # ------------------------------------------------------------ state
 
@@ -150,14 +149,16 @@ class Response:
             InvalidResponseStatus, InvalidResponseHeaderName,
             InvalidResponseHeader: invalid status or fields (workers answer 500).
         """
-        if exc_info:
+        if not exc_info:
+            if self.status is not None:
+                raise AssertionError("Response headers already set!")
+        elif self.headers_sent:
+            # PEP 3333: with the head already out the error can only
+            # propagate; our reference is dropped to avoid a frame cycle.
             try:
-                if self.headers_sent:
-                    _reraise(exc_info)
+                _reraise(exc_info)
             finally:
                 exc_info = None
-        elif self.status is not None:
-            raise AssertionError("Response headers already set!")
 
         code = parse_status(status)
         if self.status is not None:
@@ -242,16 +243,10 @@ class Response:
         """True when the content is sent with chunked transfer coding:
         HTTP/1.1+ and no Content-Length, and not HEAD, 1xx, 204 or 304
         (RFC 9112 section 6.1)."""
-        if self.response_length is not None:
-            return False
-        if self.req.version <= (1, 0):
-            return False
-        if self.req.method == "HEAD":
-            return False
         code = self.status_code
-        if code is not None and (code < 200 or code in (204, 304)):
-            return False
-        return True
+        may_have_content = code is None or (code >= 200 and code not in (204, 304))
+        return (may_have_content and self.response_length is None
+                and self.req.version > (1, 0) and self.req.method != "HEAD")
 
     # ------------------------------------------------------------ head
 
@@ -259,12 +254,8 @@ class Response:
         """The status line and server fields as CRLF-terminated str lines:
         status line (request version), Server, Date, Connection and, when
         chunked, ``Transfer-Encoding: chunked``."""
-        if self.upgrade:
-            connection = "upgrade"
-        elif self.should_close():
-            connection = "close"
-        else:
-            connection = "keep-alive"
+        connection = ("upgrade" if self.upgrade
+                      else "close" if self.should_close() else "keep-alive")
         version = self.req.version
         lines = [
             "HTTP/%s.%s %s\r\n" % (version[0], version[1], self.status),

@@ -27,15 +27,29 @@ __all__ = [
     "Statsd",
 ]
 
-# Keys of the ``extra`` dict that turn a log call into a metric.
-METRIC_VAR = "metric"
-VALUE_VAR = "value"
-MTYPE_VAR = "mtype"
+# Keys of the ``extra`` dict that turn a log call into a metric ...
+METRIC_VAR, VALUE_VAR, MTYPE_VAR = "metric", "value", "mtype"
+# ... and the ``mtype`` values understood there.
+GAUGE_TYPE, COUNTER_TYPE, HISTOGRAM_TYPE, TIMER_TYPE = "gauge", "counter", "histogram", "timer"
 
-GAUGE_TYPE = "gauge"
-COUNTER_TYPE = "counter"
-HISTOGRAM_TYPE = "histogram"
-TIMER_TYPE = "timer"
+# mtype -> name of the Statsd method that sends it.
+_SENDER_FOR_MTYPE = {
+    GAUGE_TYPE: "gauge",
+    COUNTER_TYPE: "increment",
+    HISTOGRAM_TYPE: "histogram",
+    TIMER_TYPE: "timer",
+}
+
+
+def _status_code(status: Any) -> int | None:
+    """The numeric code of a status such as "200 OK" (str or bytes) or 200; None if unreadable."""
+    text = status.decode("latin-1") if isinstance(status, bytes) else status
+    if isinstance(text, str):
+        text = (text.split(None, 1) or [""])[0]
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def _normalize_prefix(prefix: str | None) -> str:
@@ -120,29 +134,28 @@ class Statsd(Logger):
 
     # -- log methods that count themselves -------------------------------
 
+    def _log_and_count(self, level: str, msg: object, args: tuple[Any, ...],
+                       kwargs: dict[str, Any]) -> None:
+        # Metric from ``extra`` first, then the line, then the per-level counter.
+        self._metric_from_extra(kwargs)
+        getattr(Logger, level)(self, msg, *args, **kwargs)
+        self.increment("gunicorn.log." + level, 1)
+
     def critical(self, msg: object, *args: Any, **kwargs: Any) -> None:
         """Log at CRITICAL and count ``gunicorn.log.critical``."""
-        self._metric_from_extra(kwargs)
-        Logger.critical(self, msg, *args, **kwargs)
-        self.increment("gunicorn.log.critical", 1)
+        self._log_and_count("critical", msg, args, kwargs)
 
     def error(self, msg: object, *args: Any, **kwargs: Any) -> None:
         """Log at ERROR and count ``gunicorn.log.error``."""
-        self._metric_from_extra(kwargs)
-        Logger.error(self, msg, *args, **kwargs)
-        self.increment("gunicorn.log.error", 1)
+        self._log_and_count("error", msg, args, kwargs)
 
     def warning(self, msg: object, *args: Any, **kwargs: Any) -> None:
         """Log at WARNING and count ``gunicorn.log.warning``."""
-        self._metric_from_extra(kwargs)
-        Logger.warning(self, msg, *args, **kwargs)
-        self.increment("gunicorn.log.warning", 1)
+        self._log_and_count("warning", msg, args, kwargs)
 
     def exception(self, msg: object, *args: Any, **kwargs: Any) -> None:
         """Log with a traceback and count ``gunicorn.log.exception``."""
-        self._metric_from_extra(kwargs)
-        Logger.exception(self, msg, *args, **kwargs)
-        self.increment("gunicorn.log.exception", 1)
+        self._log_and_count("exception", msg, args, kwargs)
 
     def info(self, msg: object, *args: Any, **kwargs: Any) -> None:
         """Log at INFO (through ``log`` so ``extra`` metrics are sent)."""
@@ -154,31 +167,22 @@ class Statsd(Logger):
 
     def log(self, lvl: int | str, msg: object, *args: Any, **kwargs: Any) -> None:
         """Send the metric described by ``extra`` (if any), then log ``msg`` if non-empty."""
+        # An empty message is a pure metric call (the arbiter's worker gauge).
+        line = (lambda: Logger.log(self, lvl, msg, *args, **kwargs)) if msg else None
         try:
             self._metric_from_extra(kwargs)
-            if msg:
-                Logger.log(self, lvl, msg, *args, **kwargs)
+            if line is not None:
+                line()
         except Exception:
             Logger.warning(self, "Failed to log to statsd", exc_info=True)
 
     def _metric_from_extra(self, kwargs: Mapping[str, Any]) -> None:
-        extra = kwargs.get("extra")
-        if not extra:
-            return
-        metric = extra.get(METRIC_VAR)
-        value = extra.get(VALUE_VAR)
-        mtype = extra.get(MTYPE_VAR)
+        extra = kwargs.get("extra") or {}
+        metric, value = extra.get(METRIC_VAR), extra.get(VALUE_VAR)
+        sender = _SENDER_FOR_MTYPE.get(extra.get(MTYPE_VAR) or "")
         # 0 is a real reading (26.1.0 fix): only a missing value is skipped.
-        if not metric or value is None or not mtype:
-            return
-        if mtype == GAUGE_TYPE:
-            self.gauge(metric, value)
-        elif mtype == COUNTER_TYPE:
-            self.increment(metric, value)
-        elif mtype == HISTOGRAM_TYPE:
-            self.histogram(metric, value)
-        elif mtype == TIMER_TYPE:
-            self.timer(metric, value)
+        if metric and value is not None and sender is not None:
+            getattr(self, sender)(metric, value)
 
     # -- access ------------------------------------------------------------
 
@@ -192,16 +196,9 @@ class Statsd(Logger):
                        + request_time.microseconds / 1000.0)
         self.timer("gunicorn.request.duration", duration_ms)
         self.increment("gunicorn.requests", 1)
-        status = resp.status
-        if isinstance(status, bytes):
-            status = status.decode("latin-1")
-        if isinstance(status, str):
-            status = status.split(None, 1)[0] if status else ""
-        try:
-            code = int(status)
-        except (TypeError, ValueError):
-            return
-        self.increment("gunicorn.request.status.%d" % code, 1)
+        code = _status_code(resp.status)
+        if code is not None:
+            self.increment("gunicorn.request.status.%d" % code, 1)
 
     # -- metric primitives -------------------------------------------------
 

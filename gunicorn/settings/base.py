@@ -130,12 +130,8 @@ class Setting(metaclass=SettingMeta):
         }
         if kwargs["action"] == "store":
             kwargs["type"] = self.type or str
-        if self.meta is not None:
-            kwargs["metavar"] = self.meta
-        if self.nargs is not None:
-            kwargs["nargs"] = self.nargs
-        if self.const is not None:
-            kwargs["const"] = self.const
+        optional = {"metavar": self.meta, "nargs": self.nargs, "const": self.const}
+        kwargs.update((key, value) for key, value in optional.items() if value is not None)
         parser.add_argument(*self.cli, **kwargs)
 
     def copy(self) -> Setting:

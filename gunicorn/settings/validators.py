@@ -77,15 +77,11 @@ def validate_pos_int(val: Any) -> int:
     Strings are read with ``int(x, 0)`` so "0o22" and "0x10" work.
     Raises ValueError for a negative number or an unparsable string.
     """
-    if isinstance(val, int):
-        num = int(val)
-    elif isinstance(val, str):
-        num = int(val.strip(), 0)
-    else:
-        num = int(val)
-    if num < 0:
-        raise ValueError("Value must be positive: %s" % val)
-    return num
+    # int() also turns True/False into plain 1/0.
+    num = int(val.strip(), 0) if isinstance(val, str) else int(val)
+    if num >= 0:
+        return num
+    raise ValueError("Value must be positive: %s" % val)
 
 
 def validate_http2_frame_size(val: Any) -> int:
@@ -116,18 +112,16 @@ def validate_ssl_version(val: Any) -> Any:
 
 def validate_string(val: Any) -> str | None:
     """Return the stripped string; None stays None; raise TypeError for non-strings."""
+    if isinstance(val, str):
+        return val.strip()
     if val is None:
         return None
-    if not isinstance(val, str):
-        raise TypeError("Not a string: %s" % val)
-    return val.strip()
+    raise TypeError("Not a string: %s" % val)
 
 
 def validate_file_exists(val: Any) -> str | None:
     """Return ``val`` when the path exists; None stays None; ValueError otherwise."""
-    if val is None:
-        return None
-    if not os.path.exists(val):
+    if val is not None and not os.path.exists(val):
         raise ValueError("File %s does not exists." % val)
     return val
 
@@ -136,9 +130,8 @@ def validate_list_string(val: Any) -> list[str]:
     """Return a list of stripped strings; a bare string becomes a one-item list; falsy -> []."""
     if not val:
         return []
-    if isinstance(val, str):
-        val = [val]
-    return [validate_string(v) for v in val]  # type: ignore[misc]
+    items = (val,) if isinstance(val, str) else val
+    return [validate_string(item) for item in items]  # type: ignore[misc]
 
 
 def validate_list_of_existing_files(val: Any) -> list[str]:
@@ -153,16 +146,14 @@ def validate_list_of_files_or_patterns(val: Any) -> list[str]:
     kept as written so the reloader can expand it again on every check; one
     that matches nothing yet only gives a RuntimeWarning.
     """
-    out = []
-    for entry in validate_list_string(val):
+    entries = validate_list_string(val)
+    for entry in entries:
         if not glob.has_magic(entry):
-            out.append(validate_file_exists(entry))
-            continue
-        if not glob.glob(entry, recursive=True):
+            validate_file_exists(entry)
+        elif not glob.glob(entry, recursive=True):
             warnings.warn("Pattern %s currently matches no files." % entry,
                           RuntimeWarning, stacklevel=2)
-        out.append(entry)
-    return out  # type: ignore[return-value]
+    return entries
 
 
 def validate_string_to_list(val: Any) -> list[str]:
@@ -243,22 +234,30 @@ def validate_callable(arity: int) -> Callable[[Any], Callable[..., Any]]:
     return _validate_callable
 
 
+def _account_id(val: Any, current: Callable[[], int], by_name: Callable[[str], int],
+                kind: str) -> int:
+    """Shared rules of --user/--group: None is ``current()``, an int or digits
+    are an id as is, anything else is a name for ``by_name`` (KeyError ->
+    ConfigError "No such <kind>")."""
+    if val is None:
+        return current()
+    if isinstance(val, int):
+        return val
+    text = str(val).strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        return by_name(text)
+    except KeyError:
+        raise ConfigError("No such %s: '%s'" % (kind, text)) from None
+
+
 def validate_user(val: Any) -> int:
     """Return a uid: None means the effective uid, digits are a uid, a name is looked up.
 
     Raises ConfigError for an unknown user name.
     """
-    if val is None:
-        return os.geteuid()
-    if isinstance(val, int):
-        return val
-    val = str(val).strip()
-    if val.isdigit():
-        return int(val)
-    try:
-        return pwd.getpwnam(val).pw_uid
-    except KeyError:
-        raise ConfigError("No such user: '%s'" % val)
+    return _account_id(val, os.geteuid, lambda name: pwd.getpwnam(name).pw_uid, "user")
 
 
 def validate_group(val: Any) -> int:
@@ -266,17 +265,7 @@ def validate_group(val: Any) -> int:
 
     Raises ConfigError for an unknown group name.
     """
-    if val is None:
-        return os.getegid()
-    if isinstance(val, int):
-        return val
-    val = str(val).strip()
-    if val.isdigit():
-        return int(val)
-    try:
-        return grp.getgrnam(val).gr_gid
-    except KeyError:
-        raise ConfigError("No such group: '%s'" % val)
+    return _account_id(val, os.getegid, lambda name: grp.getgrnam(name).gr_gid, "group")
 
 
 def validate_post_request(val: Any) -> Callable[[Any, Any, Any, Any], Any]:
@@ -347,21 +336,23 @@ def validate_proxy_protocol(val: Any) -> str:
     Also accepted: bools and "true"/"1"/"yes" (auto), "false"/"0"/"no"/"none"
     and None (off). Raises ValueError for anything else.
     """
-    if val is None:
-        return "off"
-    if isinstance(val, bool):
+    if val is None or isinstance(val, bool):
         return "auto" if val else "off"
     if isinstance(val, int):
         val = str(val)
-    text = validate_string(val).lower()  # type: ignore[union-attr]
-    if text in ("true", "1", "yes", "on"):
-        return "auto"
-    if text in ("false", "0", "no", "none", ""):
-        return "off"
-    if text not in PROXY_PROTOCOL_MODES:
-        raise ValueError(
-            "Invalid proxy_protocol: %r (expected one of: %s)" % (val, ", ".join(PROXY_PROTOCOL_MODES)))
-    return text
+    spelled = validate_string(val).lower()  # type: ignore[union-attr]
+    mode = _PROXY_PROTOCOL_ALIASES.get(spelled, spelled)
+    if mode in PROXY_PROTOCOL_MODES:
+        return mode
+    raise ValueError(
+        "Invalid proxy_protocol: %r (expected one of: %s)" % (val, ", ".join(PROXY_PROTOCOL_MODES)))
+
+
+# Boolean-ish spellings accepted for --proxy-protocol.
+_PROXY_PROTOCOL_ALIASES = {
+    **dict.fromkeys(("true", "1", "yes", "on"), "auto"),
+    **dict.fromkeys(("false", "0", "no", "none", ""), "off"),
+}
 
 
 def validate_http_protocols(val: Any) -> list[str]:

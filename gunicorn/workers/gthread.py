@@ -40,11 +40,13 @@ from queue import SimpleQueue
 from typing import Any, Callable
 
 from gunicorn import http, tls, util
+from gunicorn import sock as sock_mod
 from gunicorn.http import wsgi
 from gunicorn.http.core import HeadParser, ParserSettings, parse_proxy_prefix
 from gunicorn.http.errors import NoMoreData
 from gunicorn.http.unreader import SocketUnreader
 from gunicorn.workers import base
+from gunicorn.workers.wsgi_call import PEER_GONE, WSGICall
 
 __all__ = ["TConn", "PollableMethodQueue", "ThreadWorker"]
 
@@ -65,10 +67,7 @@ _EPOLLONESHOT = getattr(select, "EPOLLONESHOT", 1 << 30)
 _EPOLLRDHUP = getattr(select, "EPOLLRDHUP", 0x2000)
 
 # errno values that only mean the peer went away or timed out.
-_QUIET_ERRNOS = frozenset(
-    {errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.ESHUTDOWN, errno.ECONNABORTED,
-     errno.EAGAIN, errno.ETIMEDOUT}
-)
+_QUIET_ERRNOS = PEER_GONE
 
 
 def _take_buffered(reader: Any) -> bytes:
@@ -386,6 +385,7 @@ class ThreadWorker(base.Worker):
         self._idle: set[TConn] = set()
         self._accepting = False
         self._listeners: dict[int, tuple[Any, Any, bool]] = {}
+        self._acceptors: dict[Any, Callable[[], tuple[Any, Any]]] = {}
         self._lock = threading.Lock()
         self._busy = 0
         # settings read on every request, cached (they cannot change without
@@ -396,6 +396,7 @@ class ThreadWorker(base.Worker):
         self._timeval = _timeval(self._read_timeout)
         self._selector_fallback = False
         self._queue_fd = -1
+        self._call: WSGICall | None = None
 
     # -- setup -----------------------------------------------------------
 
@@ -426,10 +427,16 @@ class ThreadWorker(base.Worker):
     # -- signals ---------------------------------------------------------
 
     def handle_exit(self, sig: int, frame: Any) -> None:
-        """SIGTERM: stop accepting and drain (graceful); wake the poller."""
-        if self.alive:
-            self.alive = False
-            self.method_queue.defer(lambda: None)
+        """SIGTERM: stop accepting and drain (graceful); wake the poller.
+
+        The base class also bounds the drain when SIGTERM is the
+        parent-death signal (the master is gone).
+        """
+        was_alive = self.alive
+        super().handle_exit(sig, frame)
+        if was_alive:
+            # poll() is restarted after a signal (PEP 475): make it return
+            self._wake()
 
     def handle_quit(self, sig: int, frame: Any) -> None:
         """SIGQUIT/SIGINT: stop at once."""
@@ -454,15 +461,22 @@ class ThreadWorker(base.Worker):
         self._accepting = enabled
 
     def accept(self, listener: Any, server: Any = None, is_tcp: bool = False) -> None:
-        """Accept pending connections from ``listener`` (up to the cap)."""
+        """Accept pending connections from ``listener`` (up to the cap).
+
+        ``is_tcp`` asks for TCP_NODELAY on each connection (not needed when
+        the listener's setting is inherited, as on Linux).
+        """
         conns = self._conns
         limit = self.worker_connections
+        accept = self._acceptors.get(listener)
+        if accept is None:
+            accept = self._acceptors[listener] = sock_mod.fast_acceptor(listener)
         for _ in range(32):
             if len(conns) >= limit:
                 self.set_accept_enabled(False)
                 return
             try:
-                sock, client = listener.accept()
+                sock, client = accept()
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as e:
@@ -750,7 +764,10 @@ class ThreadWorker(base.Worker):
             except OSError:
                 server = None
             is_tcp = getattr(listener, "family", None) in (socket.AF_INET, socket.AF_INET6)
+            if is_tcp and _inherits_nodelay(listener):
+                is_tcp = False  # every accepted socket already has TCP_NODELAY
             self._listeners[fd] = (listener, server, is_tcp)
+            self._acceptors[listener] = sock_mod.fast_acceptor(listener)
         self._queue_fd = self.method_queue.fileno()
         self._selector_fallback = not self.poller.threadsafe_arm
         self.poller.add_reader(self._queue_fd)
@@ -766,6 +783,7 @@ class ThreadWorker(base.Worker):
         )
         self._pre_request = self.cfg.pre_request
         self._post_request = self.cfg.post_request
+        self._call = WSGICall(self)
         ka = self._keepalive if self._keepalive > 0 else self._read_timeout
         self._sweep_interval = min(1.0, ka, self._read_timeout)
         self._next_sweep = time.monotonic() + self._sweep_interval
@@ -964,63 +982,32 @@ class ThreadWorker(base.Worker):
         except Exception:
             self.log.exception("Error while answering a failed request")
 
+    def _before_app(self, resp: Any, environ: dict[str, Any]) -> None:
+        """Count the request; decide whether its connection may stay open."""
+        environ["wsgi.multithread"] = True
+        with self._lock:
+            self.nr += 1
+            nr = self.nr
+        if nr >= self.max_requests:
+            if self.alive:
+                self.log.info("Autorestarting worker after current request.")
+                self.alive = False
+                self._wake()
+            resp.force_close()
+        elif not self.alive or not self._keepalive or len(self._idle) >= self.max_keepalived:
+            resp.force_close()
+
     def handle_request(self, req: Any, conn: TConn) -> bool:
         """Run the application for one request; True to keep the connection.
 
         Raises the application's exception when no response has started (the
         caller answers 500); after headers were sent the connection is shut.
         """
-        environ: dict[str, Any] = {}
-        resp = None
-        try:
-            self._pre_request(self, req)
-            request_start = datetime.now()
-            resp, environ = wsgi.create(req, conn.sock, conn.client, conn.server, self.cfg)
-            environ["wsgi.multithread"] = True
-            with self._lock:
-                self.nr += 1
-                nr = self.nr
-            if nr >= self.max_requests:
-                if self.alive:
-                    self.log.info("Autorestarting worker after current request.")
-                    self.alive = False
-                    self._wake()
-                resp.force_close()
-            elif not self.alive or not self._keepalive:
-                resp.force_close()
-            elif len(self._idle) >= self.max_keepalived:
-                resp.force_close()
-
-            respiter = self.wsgi(environ, resp.start_response)
-            try:
-                if isinstance(respiter, wsgi.FileWrapper):
-                    resp.write_file(respiter)
-                else:
-                    for item in respiter:
-                        resp.write(item)
-                resp.close()
-            finally:
-                self.log.access(resp, req, environ, datetime.now() - request_start)
-                if hasattr(respiter, "close"):
-                    respiter.close()
-            return not resp.should_close()
-        except Exception as e:
-            if isinstance(e, OSError) and e.errno in _QUIET_ERRNOS:
-                raise  # the peer went away: nothing to log loudly
-            if resp is not None and resp.headers_sent:
-                # too late for an error page: log and cut the connection
-                self.log.exception("Error handling request")
-                try:
-                    conn.sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                return False
-            raise
-        finally:
-            try:
-                self._post_request(self, req, environ, resp)
-            except Exception:
-                self.log.exception("Exception in post_request hook")
+        call = self._call
+        if call is None:
+            call = self._call = WSGICall(self)
+        resp = call(req, conn.sock, conn.client, conn.server, self._before_app)
+        return resp is not None and not resp.should_close()
 
     def handle_http2(self, conn: TConn) -> None:
         """Serve an ALPN-negotiated HTTP/2 connection (pool thread).
@@ -1107,6 +1094,16 @@ class ThreadWorker(base.Worker):
 
 def _noop() -> None:
     return None
+
+
+def _inherits_nodelay(listener: Any) -> bool:
+    """True when sockets accepted from ``listener`` get its TCP_NODELAY (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return bool(listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+    except (OSError, AttributeError):
+        return False
 
 
 def _timeval(seconds: float) -> bytes:

@@ -6,8 +6,7 @@ listeners plus its self-pipe, waking at least every ``timeout`` seconds to
 send a heartbeat and check that its parent is alive.
 
 The per-connection path is kept to the syscalls it needs: accept, recv,
-send, close.  Accepted sockets are already close-on-exec (PEP 446) and, on
-Linux, blocking (they do not inherit the listener's O_NONBLOCK).
+send, close (see ``sock.fast_acceptor``).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import os
 import select
 import socket
 import ssl
-import sys
 import time
 from typing import Any, Callable
 
@@ -31,35 +29,12 @@ from gunicorn.workers.wsgi_call import PEER_GONE, WSGICall
 _PEER_GONE = PEER_GONE
 # nothing to accept right now
 _ACCEPT_AGAIN = frozenset((errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK, errno.EPROTO))
-# BSD and macOS hand out accepted sockets with the listener's O_NONBLOCK
-_ACCEPTED_INHERIT_NONBLOCK = not sys.platform.startswith("linux")
 # longest gap between heartbeats while busy, in seconds
 _NOTIFY_INTERVAL = 1.0
 
 
 class StopWaiting(Exception):
     """The self-pipe was closed under ``wait()``; the worker must stop."""
-
-
-def _acceptor(listener: Any) -> Callable[[], tuple[socket.socket, Any]]:
-    """A fast ``accept()`` for ``listener`` returning ``(client, addr)``.
-
-    Calls the raw socket's ``_accept`` with the family/type cached, skipping
-    the listener wrapper's attribute delegation and ``socket.accept``'s enum
-    conversions.  Falls back to ``listener.accept`` for other objects.
-    """
-    raw = getattr(listener, "sock", listener)
-    raw_accept = getattr(raw, "_accept", None)
-    if raw_accept is None or not isinstance(raw, socket.socket):
-        return listener.accept
-    family, kind, proto = int(raw.family), int(raw.type), raw.proto
-    new_socket = socket.socket
-
-    def accept() -> tuple[socket.socket, Any]:
-        fd, addr = raw_accept()
-        return new_socket(family, kind, proto, fd), addr
-
-    return accept
 
 
 class SyncWorker(base.Worker):
@@ -84,8 +59,10 @@ class SyncWorker(base.Worker):
         Raises OSError (EAGAIN...) when nothing is waiting.
         """
         info = self._listener_info.get(listener)
-        client, addr = info[0]() if info is not None else listener.accept()
-        if _ACCEPTED_INHERIT_NONBLOCK:
+        if info is not None:
+            client, addr = info[0]()
+        else:
+            client, addr = listener.accept()
             client.setblocking(True)
         self.handle(listener, client, addr)
 
@@ -132,7 +109,7 @@ class SyncWorker(base.Worker):
         """
         listener = self.sockets[0]
         info = self._listener_info.get(listener)
-        accept = info[0] if info is not None else listener.accept
+        accept = info[0] if info is not None else sock.fast_acceptor(listener)
         handle = self.handle
         monotonic = time.monotonic
         interval = min(_NOTIFY_INTERVAL, timeout)
@@ -155,8 +132,6 @@ class SyncWorker(base.Worker):
                     return
                 next_notify = monotonic() + interval
                 continue
-            if _ACCEPTED_INHERIT_NONBLOCK:
-                client.setblocking(True)
             handle(listener, client, addr)
 
     def run_for_multiple(self, timeout: float) -> None:
@@ -194,7 +169,7 @@ class SyncWorker(base.Worker):
                 server = s.getsockname()
             except OSError:
                 server = None
-            info[s] = (_acceptor(s), server)
+            info[s] = (sock.fast_acceptor(s), server)
         self._listener_info = info
 
         timeout = self.timeout or 0.5

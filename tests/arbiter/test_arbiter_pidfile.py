@@ -70,3 +70,53 @@ def test_rename(tmp_path):
 def test_missing_directory(tmp_path):
     with pytest.raises(RuntimeError, match="doesn't exist"):
         Pidfile(str(tmp_path / "nope" / "g.pid")).create(os.getpid())
+
+
+# OSError built with only an error number (errno attribute left None) must be
+# read the same way as one raised by the OS.
+
+def test_validate_bare_enoent_from_open_means_no_pidfile(tmp_path, monkeypatch):
+    import builtins
+    import errno
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno.ENOENT)
+
+    monkeypatch.setattr(builtins, "open", refuse)
+    assert Pidfile(str(tmp_path / "g.pid")).validate() is None
+
+
+@pytest.mark.parametrize("code, expected", [("ESRCH", None), ("EPERM", 4242)])
+def test_validate_bare_kill_errno(tmp_path, monkeypatch, code, expected):
+    import errno
+
+    path = tmp_path / "g.pid"
+    path.write_text("4242\n")
+
+    def fake_kill(pid, sig):
+        assert (pid, sig) == (4242, 0)
+        raise OSError(getattr(errno, code))
+
+    monkeypatch.setattr(os, "kill", fake_kill)
+    assert Pidfile(str(path)).validate() == expected
+
+
+def test_validate_other_kill_errors_propagate(tmp_path, monkeypatch):
+    import errno
+
+    path = tmp_path / "g.pid"
+    path.write_text("4242\n")
+
+    def fake_kill(pid, sig):
+        raise OSError(errno.EINVAL, "bad signal")
+
+    monkeypatch.setattr(os, "kill", fake_kill)
+    with pytest.raises(OSError):
+        Pidfile(str(path)).validate()
+
+
+def test_validate_non_positive_pid_is_stale(tmp_path):
+    path = tmp_path / "g.pid"
+    for text in ("0\n", "-5\n", ""):
+        path.write_text(text)
+        assert Pidfile(str(path)).validate() is None

@@ -309,6 +309,36 @@ def test_graceful_term_finishes_inflight_and_idle_does_not_hold_up():
         busy.close()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("sig", ["KILL", "TERM"])
+def test_worker_does_not_outlive_master(sig):
+    """Parent death (SIGKILL: the PDEATHSIG SIGTERM) or a master TERM: the
+    busy gthread worker drains within graceful_timeout and exits."""
+    with run_server(APP, "-k", "gthread", "--graceful-timeout", "1") as srv:
+        (worker,) = srv.wait_workers(1)
+        s = connect(srv)
+        try:
+            s.sendall(get("/slow?30"))
+            time.sleep(0.3)  # in flight
+            srv.signal(getattr(signal, "SIG" + sig))
+            srv.proc.wait(10)
+            gone_at = time.monotonic()
+            deadline = gone_at + 5
+            while _alive(worker) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert not _alive(worker)
+            assert time.monotonic() - gone_at < 2.5
+        finally:
+            s.close()
+
+
 def test_graceful_timeout_bounds_the_drain():
     with run_server(APP, "-k", "gthread", "--graceful-timeout", "1") as srv:
         busy = connect(srv)

@@ -28,30 +28,25 @@ PP_V2_SIGNATURE = b"\x0d\x0a\x0d\x0a\x00\x0d\x0a\x51\x55\x49\x54\x0a"
 _V1_PREFIX = b"PROXY "
 # "PROXY TCP6 " + 2 * 39-char addresses + 2 * 5-digit ports + spaces + CRLF
 _V1_MAX_LINE = 107
+_V1_FAMILIES = {"TCP4": socket.AF_INET, "TCP6": socket.AF_INET6}
 
 
-class PPCommand(IntEnum):
-    """PROXY v2 command (low nibble of byte 13)."""
-
-    LOCAL = 0x0
-    PROXY = 0x1
-
-
-class PPFamily(IntEnum):
-    """PROXY v2 address family (high nibble of byte 14)."""
-
-    UNSPEC = 0x0
-    INET = 0x1
-    INET6 = 0x2
-    UNIX = 0x3
+def _v2_field(name: str, doc: str, members: str) -> Any:
+    """An IntEnum for one 4-bit field of the PROXY v2 header; *members* are
+    listed in value order starting at 0."""
+    field = IntEnum(name, [(member, value) for value, member in enumerate(members.split())],
+                    module=__name__)
+    field.__doc__ = doc
+    return field
 
 
-class PPProtocol(IntEnum):
-    """PROXY v2 transport protocol (low nibble of byte 14)."""
-
-    UNSPEC = 0x0
-    STREAM = 0x1
-    DGRAM = 0x2
+# Field values from the HAProxy PROXY protocol specification, section 2.2.
+PPCommand = _v2_field("PPCommand", "PROXY v2 command (low nibble of byte 13).",
+                      "LOCAL PROXY")
+PPFamily = _v2_field("PPFamily", "PROXY v2 address family (high nibble of byte 14).",
+                     "UNSPEC INET INET6 UNIX")
+PPProtocol = _v2_field("PPProtocol", "PROXY v2 transport protocol (low nibble of byte 14).",
+                       "UNSPEC STREAM DGRAM")
 
 
 def _info(proto: str, src: Any = None, sport: Any = None, dst: Any = None,
@@ -99,17 +94,15 @@ def _parse_v1(buf: bytes | bytearray) -> tuple[dict[str, Any], int] | None:
     if len(bits) != 6:
         raise InvalidProxyLine(line)
     _, proto, src, dst, sport, dport = bits
-    if proto == "TCP4":
-        family = socket.AF_INET
-    elif proto == "TCP6":
-        family = socket.AF_INET6
-    else:
+    family = _V1_FAMILIES.get(proto)
+    if family is None:
         raise InvalidProxyLine("protocol '%s' not supported" % proto)
+    # Both addresses must be literal addresses of the announced family.
     try:
-        socket.inet_pton(family, src)
-        socket.inet_pton(family, dst)
+        for address in (src, dst):
+            socket.inet_pton(family, address)
     except (OSError, ValueError):
-        raise InvalidProxyLine(line)
+        raise InvalidProxyLine(line) from None
     if DIGITS_RE.fullmatch(sport) is None or DIGITS_RE.fullmatch(dport) is None:
         raise InvalidProxyLine("invalid port %s" % line)
     s_port, d_port = int(sport), int(dport)
@@ -118,43 +111,45 @@ def _parse_v1(buf: bytes | bytearray) -> tuple[dict[str, Any], int] | None:
     return _info(proto, src, s_port, dst, d_port), end + 2
 
 
+# Address block layouts of the TCP families: label, socket family, address
+# size in bytes and name for errors.  The block holds the source address,
+# the destination address, then both ports (16 bits each, network order).
+_V2_TCP_LAYOUTS: dict[int, tuple[str, int, int, str]] = {
+    PPFamily.INET: ("TCP4", socket.AF_INET, 4, "IPv4"),
+    PPFamily.INET6: ("TCP6", socket.AF_INET6, 16, "IPv6"),
+}
+
+
 def _parse_v2(buf: bytes | bytearray) -> tuple[dict[str, Any], int] | None:
     if len(buf) < 16:
         return None
-    ver_cmd = buf[12]
-    fam_proto = buf[13]
-    (length,) = struct.unpack(">H", bytes(buf[14:16]))
-    version = ver_cmd >> 4
+    # Bytes 12-15: version/command, family/protocol, address block length.
+    ver_cmd, fam_proto, length = struct.unpack_from(">BBH", buf, 12)
+    version, command = divmod(ver_cmd, 16)
     if version != 2:
         raise InvalidProxyHeader("unsupported version %d" % version)
-    command = ver_cmd & 0x0F
-    if command not in (PPCommand.LOCAL, PPCommand.PROXY):
+    if command > PPCommand.PROXY:
         raise InvalidProxyHeader("unsupported command %d" % command)
-    total = 16 + length
-    if len(buf) < total:
+    end = 16 + length
+    if len(buf) < end:
         return None
     if command == PPCommand.LOCAL:
         # health checks from the proxy itself carry no addresses
-        return _info("LOCAL"), total
-    family = fam_proto >> 4
-    protocol = fam_proto & 0x0F
+        return _info("LOCAL"), end
+    family, protocol = divmod(fam_proto, 16)
     if protocol != PPProtocol.STREAM:
         raise InvalidProxyHeader("only TCP protocol is supported")
-    addr = bytes(buf[16:total])
-    if family == PPFamily.INET:
-        if length < 12:
-            raise InvalidProxyHeader("insufficient address data for IPv4")
-        src = socket.inet_ntop(socket.AF_INET, addr[0:4])
-        dst = socket.inet_ntop(socket.AF_INET, addr[4:8])
-        sport, dport = struct.unpack(">HH", addr[8:12])
-        return _info("TCP4", src, sport, dst, dport), total
-    if family == PPFamily.INET6:
-        if length < 36:
-            raise InvalidProxyHeader("insufficient address data for IPv6")
-        src = socket.inet_ntop(socket.AF_INET6, addr[0:16])
-        dst = socket.inet_ntop(socket.AF_INET6, addr[16:32])
-        sport, dport = struct.unpack(">HH", addr[32:36])
-        return _info("TCP6", src, sport, dst, dport), total
     if family == PPFamily.UNSPEC:
-        return _info("UNSPEC"), total
-    raise InvalidProxyHeader("unsupported address family %d" % family)
+        return _info("UNSPEC"), end
+    layout = _V2_TCP_LAYOUTS.get(family)
+    if layout is None:
+        raise InvalidProxyHeader("unsupported address family %d" % family)
+    label, address_family, size, family_name = layout
+    needed = 2 * size + 4
+    if length < needed:
+        raise InvalidProxyHeader("insufficient address data for %s" % family_name)
+    block = bytes(buf[16:16 + needed])
+    src = socket.inet_ntop(address_family, block[:size])
+    dst = socket.inet_ntop(address_family, block[size:2 * size])
+    sport, dport = struct.unpack_from(">HH", block, 2 * size)
+    return _info(label, src, sport, dst, dport), end
