@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.skip_upstream:
         return 0
-    print("\nratios (ours / upstream 25.0.3):")
+    print("\nratios (ours / upstream from %s):" % os.path.basename(os.path.normpath(args.venv)))
     by_key = {(r.server, r.worker, r.mode): r for r in results}
     ok = True
     for worker in workers:

@@ -129,6 +129,13 @@ class Worker:
             self.alive = False
             self._arm_orphan_deadline(in_signal_handler=False)
 
+    def is_parent_alive(self) -> bool:
+        """False (and a log line) once the master is gone (our parent pid changed)."""
+        if self.ppid != os.getppid():
+            self.log.info("Parent changed, shutting down: %s", self)
+            return False
+        return True
+
     def _arm_orphan_deadline(self, in_signal_handler: bool) -> None:
         """The master is gone, so nobody enforces timeouts any more: make sure
         this process ends at most ``graceful_timeout`` s from now.

@@ -717,13 +717,6 @@ class ThreadWorker(base.Worker):
                 next_due = deadline
         self._next_sweep = next_due
 
-    def is_parent_alive(self) -> bool:
-        """False (and log) when the arbiter has gone away."""
-        if self.ppid != os.getppid():
-            self.log.info("Parent changed, shutting down: %s", self)
-            return False
-        return True
-
     def wait_for_and_dispatch_events(self, timeout: float) -> None:
         """Poll once and run the handlers of every ready descriptor."""
         events = self.poller.poll(timeout)

@@ -93,13 +93,6 @@ class SyncWorker(base.Worker):
                 pass
         return ready or None
 
-    def is_parent_alive(self) -> bool:
-        """False (and a log line) once the master is gone."""
-        if self.ppid != os.getppid():
-            self.log.info("Parent changed, shutting down: %s", self)
-            return False
-        return True
-
     def run_for_one(self, timeout: float) -> None:
         """Serve a single listener: accept until EAGAIN, then wait.
 
@@ -157,6 +150,7 @@ class SyncWorker(base.Worker):
                 return
 
     def run(self) -> None:
+        """Serve until ``alive`` turns False (or the master goes away)."""
         # read once what every request needs (settings cannot change
         # without a new worker)
         self._is_ssl = bool(self.cfg.is_ssl)
