@@ -15,7 +15,7 @@ import time
 import httpx
 import pytest
 
-from tests.integration.integration_support import EXAMPLES, FRAMEWORKS
+from tests.integration.integration_support import EXAMPLES, FRAMEWORKS, WORKER_ARGS
 from tests.support.client import parse_response_head
 from tests.support.server import run_server
 
@@ -71,9 +71,10 @@ def run_clients(one_request) -> tuple[int, list[str]]:
     return done[0], errors
 
 
-@pytest.fixture(scope="module")
-def hello_server():
-    with run_server("--chdir", EXAMPLES, "--workers", "2", "hello:app") as srv:
+@pytest.fixture(scope="module", params=sorted(WORKER_ARGS))
+def hello_server(request):
+    with run_server("--chdir", EXAMPLES, "--workers", "2", *WORKER_ARGS[request.param],
+                    "hello:app") as srv:
         yield srv
 
 
@@ -127,11 +128,11 @@ APPS = {
 }
 
 
+@pytest.mark.parametrize("worker", sorted(WORKER_ARGS))
 @pytest.mark.parametrize("name", sorted(APPS))
-def test_framework_httpx_clients(name):
+def test_framework_httpx_clients(name, worker):
     module, args, call = APPS[name]
-    pytest.importorskip(module)
-    with run_server("--workers", "2", *args) as srv:
+    with run_server("--workers", "2", *WORKER_ARGS[worker], *args) as srv:
         url = srv.url
 
         def one_request(state: dict, index: int, n: int) -> None:

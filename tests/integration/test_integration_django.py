@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.integration.integration_support import FRAMEWORKS
+from tests.integration.integration_support import FRAMEWORKS, WORKER_ARGS
 from tests.support.server import run_server
 
 pytest.importorskip("django")
@@ -23,9 +23,12 @@ LAYOUTS = {
 }
 
 
-@pytest.fixture(scope="module", params=sorted(LAYOUTS))
+@pytest.fixture(scope="module",
+                params=[(layout, worker) for layout in sorted(LAYOUTS) for worker in sorted(WORKER_ARGS)],
+                ids=lambda p: "-".join(p))
 def server(request):
-    with run_server("--workers", "2", *LAYOUTS[request.param]) as srv:
+    layout, worker = request.param
+    with run_server("--workers", "2", *WORKER_ARGS[worker], *LAYOUTS[layout]) as srv:
         yield srv
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.integration.integration_support import FRAMEWORKS, UPLOAD_SIZE
+from tests.integration.integration_support import FRAMEWORKS, UPLOAD_SIZE, WORKER_ARGS
 from tests.support.server import run_server
 
 pytest.importorskip("flask")
@@ -23,11 +23,11 @@ def pattern_digest(size: int) -> str:
     return hashlib.sha256(bytes(range(256)) * whole + bytes(range(part))).hexdigest()
 
 
-@pytest.fixture(scope="module")
-def server():
+@pytest.fixture(scope="module", params=sorted(WORKER_ARGS))
+def server(request):
     # One worker: items created by POST live in that worker's memory.
     with run_server("--chdir", FRAMEWORKS, "--workers", "1", "--timeout", "60",
-                    "flaskapp:app") as srv:
+                    *WORKER_ARGS[request.param], "flaskapp:app") as srv:
         yield srv
 
 

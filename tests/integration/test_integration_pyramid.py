@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.integration_support import FRAMEWORKS
+from tests.integration.integration_support import FRAMEWORKS, WORKER_ARGS
 from tests.support.server import run_server
 
 pytest.importorskip("pyramid")
 
 
-@pytest.fixture(scope="module")
-def server():
-    with run_server("--chdir", FRAMEWORKS, "--workers", "2", "pyramidapp:app") as srv:
+@pytest.fixture(scope="module", params=sorted(WORKER_ARGS))
+def server(request):
+    with run_server("--chdir", FRAMEWORKS, "--workers", "2", *WORKER_ARGS[request.param],
+                    "pyramidapp:app") as srv:
         yield srv
 
 
