@@ -119,8 +119,12 @@ def measure(seconds: float, repeat: int) -> dict[str, list[float]]:
         def run(conns: int, blob=blob, per_conn=per_conn) -> None:
             for _ in range(conns):
                 sock = FakeSocket(blob)
+                parser = RequestParser(cfg, sock, client)
                 count = 0
-                for req in RequestParser(cfg, sock, client):
+                # next() per request, as the workers do (the sync worker
+                # reads one request and closes)
+                for _ in range(per_conn):
+                    req = next(parser)
                     start = now()
                     resp, environ = wsgi.create(req, sock, client, server, cfg)
                     respiter = hello_app(environ, resp.start_response)

@@ -9,6 +9,7 @@ the main loop in ``handle_<name>`` methods.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import queue
@@ -19,45 +20,84 @@ import socket
 import sys
 import time
 import traceback
-from typing import Any
+from typing import Any, NoReturn
 
 from gunicorn import SERVER_SOFTWARE, __version__, sock, systemd, util
 from gunicorn.errors import AppImportError, HaltServer
 from gunicorn.pidfile import Pidfile
 
+# the signals the master acts on (SIGCHLD is installed separately)
+_MASTER_SIGNALS = ("HUP", "QUIT", "INT", "TERM", "TTIN", "TTOU", "USR1", "USR2", "WINCH")
+
+# signals whose "Handling signal" line is logged at debug level
+_QUIET_SIGNALS = frozenset((signal.SIGCHLD,))
+
+# signals that must not interrupt the child between fork() and its own init_signals()
+_CHILD_IGNORED = frozenset(("SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH"))
+
+# how a worker death by signal is reported: signal -> (log level, hint)
+_DEATH_REPORT = {
+    signal.SIGKILL: ("error", " Perhaps out of memory?"),
+    signal.SIGTERM: ("info", ""),
+}
+
+# the upgrade child marks its names and pidfile with this suffix until promoted
+_UPGRADE_SUFFIX = ".2"
+
+# a quick stop requested during a graceful one may take at most this long (s)
+_QUICK_STOP_LIMIT = 2.0
+
 
 def _signal_names() -> dict[int, str]:
-    # built from dir() order like upstream, so aliases win (17 -> "cld", 6 -> "iot")
-    names = {}
-    for name in dir(signal):
-        if name[:3] == "SIG" and name[3] != "_":
-            value = getattr(signal, name)
-            if isinstance(value, int):
-                names[int(value)] = name[3:].lower()
-    return names
+    # walked in dir() order so aliases win (17 -> "cld", 6 -> "iot"), as upstream
+    table = {}
+    for attr in dir(signal):
+        if not attr.startswith("SIG") or attr.startswith("SIG_"):
+            continue
+        number = getattr(signal, attr)
+        if isinstance(number, int):
+            table[int(number)] = attr[3:].lower()
+    return table
 
 
 def _close_fd(fd: int) -> None:
     """Close a raw file descriptor, ignoring EBADF and friends."""
-    try:
+    with contextlib.suppress(OSError):
         os.close(fd)
-    except OSError:
-        pass
 
 
 def _address_str(addr: Any, is_ssl: bool) -> str:
     """Display form of a parsed bind address (used when the master binds nothing)."""
-    if isinstance(addr, tuple):
-        scheme = "https" if is_ssl else "http"
-        host = "[%s]" % addr[0] if util.is_ipv6(addr[0]) else addr[0]
-        return "%s://%s:%s" % (scheme, host, addr[1])
     if isinstance(addr, int):
         return "fd://%d" % addr
-    return "unix:%s" % addr
+    if not isinstance(addr, tuple):
+        return "unix:%s" % addr
+    host, port = addr[0], addr[1]
+    if util.is_ipv6(host):
+        host = "[%s]" % host
+    return "%s://%s:%s" % ("https" if is_ssl else "http", host, port)
 
 
-# signals that must not interrupt the child between fork() and its own init_signals()
-_CHILD_IGNORED = ("SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH")
+def _describe_death(pid: int, status: int) -> tuple[int | None, str | None, str]:
+    """Turn a waitpid() status into (exit code, log level, message).
+
+    The level is None when a clean exit (code 0) needs no log line.
+    """
+    try:
+        code = os.waitstatus_to_exitcode(status)
+    except ValueError:  # stopped/continued: not an exit at all
+        return None, None, ""
+    if code >= 0:
+        if code == 0:
+            return 0, None, ""
+        return code, "error", "Worker (pid:%s) exited with code %s" % (pid, code)
+    signum = -code
+    try:
+        label = signal.Signals(signum).name
+    except ValueError:
+        label = "signal %d" % signum
+    level, hint = _DEATH_REPORT.get(signum, ("warning", ""))
+    return None, level, "Worker (pid:%s) was sent %s!%s" % (pid, label, hint)
 
 
 class Arbiter:
@@ -81,50 +121,44 @@ class Arbiter:
 
     WAKEUP_REQUEST = signal.NSIG
 
-    SIGNALS = [getattr(signal, "SIG%s" % x) for x in
-               "HUP QUIT INT TERM TTIN TTOU USR1 USR2 WINCH".split()]
+    SIGNALS = [signal.Signals["SIG" + _name] for _name in _MASTER_SIGNALS]
     SIG_NAMES = _signal_names()
 
     def __init__(self, app: Any) -> None:
         os.environ["SERVER_SOFTWARE"] = SERVER_SOFTWARE
 
+        # per-instance copies of the class-level containers
+        self.LISTENERS = []
+        self.WORKERS = {}
+        self.PIPE: list[int] = []
+        self.SIG_QUEUE: queue.SimpleQueue = queue.SimpleQueue()
+        # pid -> monotonic time after which a TERMed worker gets SIGKILL
+        self._term_deadlines: dict[int, float] = {}
         self._num_workers: int | None = None
         self._last_logged_active_worker_count: int | None = None
         self.log: Any = None
-        self.LISTENERS = []
-        self.WORKERS = {}
-        self.SIG_QUEUE: queue.SimpleQueue = queue.SimpleQueue()
-        self.PIPE: list[int] = []
-        self._term_deadlines: dict[int, float] = {}
 
         self.setup(app)
 
-        self.pidfile: Pidfile | None = None
-        self.systemd = False
-        self.worker_age = 0
-        self.reexec_pid = 0
+        # who we are; start() adjusts this in an upgrade (USR2) child
+        self.pid = os.getpid()
         self.master_pid = 0
         self.master_name = "Master"
-        self.pid = os.getpid()
+        self.reexec_pid = 0
+        self.worker_age = 0
+        self.systemd = False
+        self.pidfile: Pidfile | None = None
         self.dirty_arbiter = None
         self.dirty_arbiter_pid = 0
 
-        # initialise setproctitle before anything touches the environment
-        getproctitle = getattr(util, "getproctitle", None)
-        if getproctitle is not None:
-            try:
-                getproctitle()
-            except Exception:
-                pass
+        # setproctitle must read the original environment before it changes
+        with contextlib.suppress(Exception):
+            util.getproctitle()
 
-        cwd = util.getcwd()
         # sys.orig_argv keeps "-m gunicorn" and interpreter options for a re-exec
-        argv = list(getattr(sys, "orig_argv", [sys.executable] + sys.argv)[1:])
-        self.START_CTX = {
-            "args": [sys.executable] + argv,
-            "cwd": cwd,
-            0: sys.executable,
-        }
+        python = sys.executable
+        command = list(getattr(sys, "orig_argv", None) or [python, *sys.argv])
+        self.START_CTX = {0: python, "args": [python, *command[1:]], "cwd": util.getcwd()}
 
     # -- worker count -------------------------------------------------------------------
 
@@ -135,9 +169,8 @@ class Arbiter:
 
     @num_workers.setter
     def num_workers(self, value: int) -> None:
-        old_value = self._num_workers
-        self._num_workers = value
-        self.cfg.nworkers_changed(self, value, old_value)
+        previous, self._num_workers = self._num_workers, value
+        self.cfg.nworkers_changed(self, value, previous)
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -147,97 +180,112 @@ class Arbiter:
         Creates the logger once, exports raw_env and preloads the app when
         ``preload_app`` is set.
         """
-        self.app = app
-        self.cfg = app.cfg
-
+        cfg = app.cfg
+        self.app, self.cfg = app, cfg
         if self.log is None:
-            self.log = self.cfg.logger_class(app.cfg)
-
-        # a re-exec'd master reopens files the old one may have rotated
+            self.log = cfg.logger_class(cfg)
         if "GUNICORN_PID" in os.environ:
+            # a re-exec'd master reopens files the old one may have rotated
             self.log.reopen_files()
 
-        self.worker_class = self.cfg.worker_class
-        self.address = self.cfg.address
-        self.num_workers = self.cfg.workers
-        self.timeout = self.cfg.timeout
-        self.proc_name = self.cfg.proc_name
+        self.worker_class = cfg.worker_class
+        self.address = cfg.address
+        self.num_workers = cfg.workers
+        self.timeout, self.proc_name = cfg.timeout, cfg.proc_name
 
-        self.log.debug("Current configuration:\n%s", "\n".join(
-            "  %s: %s" % (name, setting.value)
-            for name, setting in sorted(self.cfg.settings.items())))
+        dump = ["  %s: %s" % (key, cfg.settings[key].value) for key in sorted(cfg.settings)]
+        self.log.debug("Current configuration:\n%s", "\n".join(dump))
 
-        if self.cfg.env:
-            for k, v in self.cfg.env.items():
-                os.environ[k] = v
-
-        if self.cfg.preload_app:
-            self.app.wsgi()
+        os.environ.update(cfg.env or {})
+        if cfg.preload_app:
+            app.wsgi()
 
     def start(self) -> None:
         """Write the pidfile, install signals, bind or inherit listeners, log
         ``Listening at:``, notify systemd and call when_ready."""
         self.log.info("Starting gunicorn %s", __version__)
 
-        if "GUNICORN_PID" in os.environ:
-            self.master_pid = int(os.environ["GUNICORN_PID"])
-            self.proc_name = self.proc_name + ".2"
-            self.master_name = "Master.2"
+        old_master = os.environ.get("GUNICORN_PID")
+        if old_master is not None:
+            # we are the new master of a USR2 upgrade
+            self.master_pid = int(old_master)
+            self.proc_name += _UPGRADE_SUFFIX
+            self.master_name = "Master" + _UPGRADE_SUFFIX
 
         self.pid = os.getpid()
-        if self.cfg.pidfile is not None:
-            pidname = self.cfg.pidfile
-            if self.master_pid != 0:
-                pidname += ".2"
-            self.pidfile = Pidfile(pidname)
-            self.pidfile.create(self.pid)
+        self._create_pidfile()
         self.cfg.on_starting(self)
-
         self.init_signals()
-
         if not self.LISTENERS:
-            fds = None
-            listen_fds = systemd.listen_fds()
-            if listen_fds:
-                self.systemd = True
-                fds = range(systemd.SD_LISTEN_FDS_START,
-                            systemd.SD_LISTEN_FDS_START + listen_fds)
-            elif self.master_pid and os.environ.get("GUNICORN_FD"):
-                fds = [int(fd) for fd in os.environ.pop("GUNICORN_FD").split(",") if fd]
+            self._open_listeners()
 
-            if not (self.cfg.reuse_port and hasattr(socket, "SO_REUSEPORT")):
-                self.LISTENERS = sock.create_sockets(self.cfg, self.log, fds)
-
-        if self.LISTENERS:
-            listeners_str = ",".join(str(lnr) for lnr in self.LISTENERS)
-        else:
-            # reuse_port: each worker binds its own listeners
-            listeners_str = ",".join(_address_str(a, self.cfg.is_ssl) for a in self.cfg.address)
         self.log.debug("Arbiter booted")
-        self.log.info("Listening at: %s (%s)", listeners_str, self.pid)
+        self.log.info("Listening at: %s (%s)", self._listening_at(), self.pid)
         self.log.info("Using worker: %s", self.cfg.worker_class_str)
         systemd.sd_notify("READY=1\nSTATUS=Gunicorn arbiter booted", self.log)
 
-        if hasattr(self.worker_class, "check_config"):
-            self.worker_class.check_config(self.cfg, self.log)
-
+        check_config = getattr(self.worker_class, "check_config", None)
+        if check_config is not None:
+            check_config(self.cfg, self.log)
         self.cfg.when_ready(self)
+
+    def _workers_bind_own(self) -> bool:
+        """True when reuse_port is on and supported: each worker binds its listeners."""
+        return bool(self.cfg.reuse_port) and hasattr(socket, "SO_REUSEPORT")
+
+    def _create_pidfile(self) -> None:
+        """Write ``cfg.pidfile`` (``.2`` appended while an upgrade child)."""
+        path = self.cfg.pidfile
+        if path is None:
+            return
+        if self.master_pid:
+            path += _UPGRADE_SUFFIX
+        self.pidfile = Pidfile(path)
+        self.pidfile.create(self.pid)
+
+    def _inherited_fds(self) -> list[int] | None:
+        """Listener fds handed over by systemd (LISTEN_FDS) or an old master (GUNICORN_FD)."""
+        count = systemd.listen_fds()
+        if count:
+            self.systemd = True
+            first = systemd.SD_LISTEN_FDS_START
+            return list(range(first, first + count))
+        if not self.master_pid:
+            return None
+        passed = os.environ.pop("GUNICORN_FD", "")
+        return [int(part) for part in passed.split(",") if part] or None
+
+    def _open_listeners(self) -> None:
+        fds = self._inherited_fds()
+        if not self._workers_bind_own():
+            self.LISTENERS = sock.create_sockets(self.cfg, self.log, fds)
+
+    def _listening_at(self) -> str:
+        if self.LISTENERS:
+            return ",".join(str(listener) for listener in self.LISTENERS)
+        # reuse_port: the workers bind, so show the configured addresses
+        is_ssl = self.cfg.is_ssl
+        return ",".join(_address_str(addr, is_ssl) for addr in self.cfg.address)
 
     def init_signals(self) -> None:
         """Create the self-pipe and install the (enqueue-only) signal handlers."""
-        for fd in self.PIPE:
-            _close_fd(fd)
-        self.PIPE = list(os.pipe())
-        for fd in self.PIPE:
-            util.set_non_blocking(fd)
-            util.close_on_exec(fd)
+        for stale in self.PIPE:
+            _close_fd(stale)
+        read_end, write_end = os.pipe()
+        for end in (read_end, write_end):
+            util.set_non_blocking(end)
+            util.close_on_exec(end)
+        self.PIPE = [read_end, write_end]
 
         self.log.close_on_exec()
 
-        for s in self.SIGNALS:
-            signal.signal(s, self.signal)
-        signal.signal(signal.SIGCHLD, self.signal)
-        signal.set_wakeup_fd(self.PIPE[1], warn_on_full_buffer=False)
+        handled = [*self.SIGNALS, signal.SIGCHLD]
+        for signum in handled:
+            signal.signal(signum, self.signal)
+        signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+        # a blocked mask is inherited through exec: a master started that way
+        # would never hear TERM or CHLD
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, handled)
 
     def signal(self, sig: int, frame: Any) -> None:
         """Signal handler: enqueue only (async-signal-safe)."""
@@ -246,81 +294,86 @@ class Arbiter:
     def wakeup(self) -> None:
         """Wake the main loop from another thread."""
         self.SIG_QUEUE.put_nowait(self.WAKEUP_REQUEST)
-        try:
+        with contextlib.suppress(OSError, IndexError):
             os.write(self.PIPE[1], b".")
-        except (OSError, IndexError):
-            pass
 
     def run(self) -> None:
         """Start, spawn the workers and supervise them until told to stop."""
         self.start()
-        util._setproctitle("master [%s]" % self.proc_name)
-
+        self._retitle()
         try:
             self.manage_workers()
-
             while True:
-                self.maybe_promote_master()
+                self._tick()
+        except (Exception, KeyboardInterrupt, HaltServer) as exc:
+            self._leave_main_loop(exc)
 
-                for sig in self.wait_for_signals(timeout=1.0):
-                    self.dispatch_signal(sig)
+    def _tick(self) -> None:
+        """One round of the main loop (about one second when idle)."""
+        self.maybe_promote_master()
+        for sig in self.wait_for_signals(timeout=1.0):
+            self.dispatch_signal(sig)
+        self.murder_workers()
+        self.manage_workers()
+        self.manage_dirty_arbiter()
 
-                self.murder_workers()
-                self.manage_workers()
-                self.manage_dirty_arbiter()
-        except (StopIteration, KeyboardInterrupt):
+    def _leave_main_loop(self, exc: BaseException) -> NoReturn:
+        if isinstance(exc, HaltServer):
+            self.halt(reason=exc.reason, exit_status=exc.exit_status)
+        if isinstance(exc, (StopIteration, KeyboardInterrupt)):
             self.halt()
-        except HaltServer as inst:
-            self.halt(reason=inst.reason, exit_status=inst.exit_status)
-        except SystemExit:
-            raise
-        except Exception:
-            self.log.error("Unhandled exception in main loop", exc_info=True)
-            self.stop(False)
-            if self.pidfile is not None:
-                self.pidfile.unlink()
-            sys.exit(-1)
+        self.log.error("Unhandled exception in main loop", exc_info=exc)
+        self.stop(False)
+        self._drop_pidfile()
+        sys.exit(-1)
+
+    def _drop_pidfile(self) -> None:
+        if self.pidfile is not None:
+            self.pidfile.unlink()
+
+    def _retitle(self) -> None:
+        util._setproctitle("master [%s]" % self.proc_name)
 
     def dispatch_signal(self, sig: int) -> None:
         """Run ``handle_<name>`` for ``sig`` (logs ``Handling signal: <name>``)."""
         if sig == self.WAKEUP_REQUEST:
             return
-        signame = self.SIG_NAMES.get(sig)
-        if signame is None:
+        name = self.SIG_NAMES.get(sig)
+        handler = getattr(self, "handle_" + name, None) if name else None
+        if handler is not None:
+            # SIGCHLD comes for every exiting worker: keep it out of the info log
+            if sig in _QUIET_SIGNALS:
+                self.log.debug("Handling signal: %s", name)
+            else:
+                self.log.info("Handling signal: %s", name)
+            handler()
+        elif name is None:
             self.log.info("Ignoring unknown signal: %s", sig)
-            return
-        handler = getattr(self, "handle_%s" % signame, None)
-        if handler is None:
-            self.log.error("Unhandled signal: %s", signame)
-            return
-        if sig == signal.SIGCHLD:
-            self.log.debug("Handling signal: %s", signame)
         else:
-            self.log.info("Handling signal: %s", signame)
-        handler()
+            self.log.error("Unhandled signal: %s", name)
 
     def wait_for_signals(self, timeout: float = 1.0) -> list[int]:
-        """Return the queued signals, sleeping up to ``timeout`` s for the first."""
-        signals = self._drain_queue()
-        if signals:
-            return signals
-        try:
-            ready = select.select([self.PIPE[0]], [], [], timeout)[0]
-        except OSError as e:
-            if e.errno not in (errno.EINTR, errno.EAGAIN):
-                raise
-            ready = []
-        if ready:
-            self._drain_pipe()
-        return self._drain_queue()
+        """Return the queued signals (never ``WAKEUP_REQUEST``), sleeping up to
+        ``timeout`` s for the first."""
+        pending = self._drain_queue()
+        if not pending:
+            try:
+                readable, _, _ = select.select([self.PIPE[0]], [], [], timeout)
+            except OSError as e:
+                if e.errno not in (errno.EINTR, errno.EAGAIN):
+                    raise
+                readable = []
+            if readable:
+                self._drain_pipe()
+            pending = self._drain_queue()
+        return [sig for sig in pending if sig != self.WAKEUP_REQUEST]
 
     def _drain_queue(self) -> list[int]:
-        signals = []
-        while True:
-            try:
-                signals.append(self.SIG_QUEUE.get_nowait())
-            except queue.Empty:
-                return signals
+        taken = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                taken.append(self.SIG_QUEUE.get_nowait())
+        return taken
 
     def _drain_pipe(self) -> None:
         try:
@@ -330,18 +383,19 @@ class Arbiter:
             if e.errno not in (errno.EAGAIN, errno.EINTR):
                 raise
 
-    def halt(self, reason: str | None = None, exit_status: int = 0) -> None:
+    def halt(self, reason: str | None = None, exit_status: int = 0) -> NoReturn:
         """Stop everything, log ``Shutting down``, run on_exit and exit."""
         systemd.sd_notify("STOPPING=1", self.log)
         self.stop()
 
-        log_func = self.log.info if exit_status == 0 else self.log.error
-        log_func("Shutting down: %s", self.master_name)
+        farewell = [("Shutting down: %s", self.master_name)]
         if reason is not None:
-            log_func("Reason: %s", reason)
+            farewell.append(("Reason: %s", reason))
+        emit = self.log.error if exit_status else self.log.info
+        for fmt, value in farewell:
+            emit(fmt, value)
 
-        if self.pidfile is not None:
-            self.pidfile.unlink()
+        self._drop_pidfile()
         self.cfg.on_exit(self)
         sys.exit(exit_status)
 
@@ -352,35 +406,63 @@ class Arbiter:
         SIGQUIT. A SIGINT/SIGQUIT received during a graceful wait switches to a
         quick stop bounded by 2 s. Whatever is left gets SIGKILL.
         """
-        unlink = (self.reexec_pid == self.master_pid == 0
-                  and not self.systemd and not self.cfg.reuse_port)
+        # socket files belong to whoever outlives us in an upgrade, to systemd,
+        # or to the workers (reuse_port): only a plain master removes them
+        unlink = not (self.reexec_pid or self.master_pid or self.systemd or self.cfg.reuse_port)
         sock.close_sockets(self.LISTENERS, unlink)
         self.LISTENERS = []
 
-        sig = signal.SIGTERM if graceful else signal.SIGQUIT
+        self.kill_workers(signal.SIGTERM if graceful else signal.SIGQUIT)
         limit = time.monotonic() + self.cfg.graceful_timeout
-        self.kill_workers(sig)
         while self.WORKERS:
             self._reap(halt_on_boot_error=False)
-            if not self.WORKERS:
+            remaining = limit - time.monotonic()
+            if not self.WORKERS or remaining <= 0:
                 break
-            left = limit - time.monotonic()
-            if left <= 0:
-                break
-            pending = self.wait_for_signals(timeout=min(left, 0.1)) if self.PIPE else []
-            if graceful and any(s in (signal.SIGINT, signal.SIGQUIT) for s in pending):
-                graceful = False
-                self.kill_workers(signal.SIGQUIT)
-                limit = min(limit, time.monotonic() + 2.0)
             if not self.PIPE:
                 time.sleep(0.1)
+                continue
+            arrived = self.wait_for_signals(timeout=min(remaining, 0.1))
+            if graceful and (signal.SIGINT in arrived or signal.SIGQUIT in arrived):
+                graceful = False
+                self.kill_workers(signal.SIGQUIT)
+                limit = min(limit, time.monotonic() + _QUICK_STOP_LIMIT)
 
         self.kill_workers(signal.SIGKILL)
-        deadline = time.monotonic() + 1.0
-        while self.WORKERS and time.monotonic() < deadline:
+        give_up = time.monotonic() + 1.0
+        while self.WORKERS and time.monotonic() < give_up:
             self._reap(halt_on_boot_error=False)
             if self.WORKERS:
                 time.sleep(0.01)
+
+    def _restore_env(self) -> None:
+        """Undo what raw_env changed in os.environ (back to the launch values)."""
+        original = self.cfg.env_orig
+        for key in self.cfg.env:
+            if key in original:
+                os.environ[key] = original[key]
+            else:
+                os.environ.pop(key, None)
+
+    def _reconfigure_logger(self, previous_cfg: Any) -> None:
+        """Apply the reloaded logging settings; on failure keep the previous ones.
+
+        A broken ``logconfig``/``logconfig_dict`` must not take the master
+        down: the error goes to stderr and to the (restored) error log.
+        """
+        apply = getattr(self.log, "setup", None)
+        if apply is None:
+            return
+        try:
+            apply(self.cfg)
+        except Exception as exc:
+            problem = "reloading the logger configuration failed, keeping the previous one: %s" % exc
+            print(problem, file=sys.stderr, flush=True)
+            try:
+                apply(previous_cfg)
+            except Exception:
+                traceback.print_exc()
+            self.log.error(problem)
 
     def reload(self) -> None:
         """SIGHUP: reload the configuration and replace every worker.
@@ -389,64 +471,44 @@ class Arbiter:
         keep being served. When the configuration cannot be loaded, the error
         is logged and the server keeps running with the previous one.
         """
-        old_address = self.cfg.address
-
-        # restore the variables raw_env changed; setup() applies the new raw_env
-        for k in self.cfg.env:
-            if k in self.cfg.env_orig:
-                os.environ[k] = self.cfg.env_orig[k]
-            else:
-                os.environ.pop(k, None)
-
         old_cfg = self.cfg
+        old_address = old_cfg.address
+        self._restore_env()  # setup() applies the new raw_env
         try:
             self.app.reload()
         except (Exception, SystemExit) as e:
             # a broken config file must not take the running server down
             self.app.cfg = old_cfg
-            if old_cfg.env:
-                for k, v in old_cfg.env.items():
-                    os.environ[k] = v
+            os.environ.update(old_cfg.env or {})
             self.log.error("Reload failed, keeping the current configuration (%s: %s)",
                            type(e).__name__, e)
             return
-        self.setup(self.app)
-        if self.master_pid != 0:
-            # still the new master of an upgrade: keep the ".2" names
-            self.proc_name = self.proc_name + ".2"
 
-        # the logger may have new settings (level, files)
-        setup_log = getattr(self.log, "setup", None)
-        if setup_log is not None:
-            setup_log(self.cfg)
+        self.setup(self.app)
+        if self.master_pid:
+            # still the new master of an upgrade: keep the ".2" names
+            self.proc_name += _UPGRADE_SUFFIX
+
+        self._reconfigure_logger(old_cfg)
         self.log.reopen_files()
 
-        reuse_port = self.cfg.reuse_port and hasattr(socket, "SO_REUSEPORT")
         # with reuse_port every new worker binds the new addresses itself
-        if old_address != self.cfg.address and not reuse_port:
-            for lnr in self.LISTENERS:
-                lnr.close()
+        if self.cfg.address != old_address and not self._workers_bind_own():
+            for stale in self.LISTENERS:
+                stale.close()
             self.LISTENERS = sock.create_sockets(self.cfg, self.log)
-            listeners_str = ",".join(str(lnr) for lnr in self.LISTENERS)
-            self.log.info("Listening at: %s", listeners_str)
+            self.log.info("Listening at: %s", self._listening_at())
 
         self.cfg.on_reload(self)
 
-        if self.pidfile is not None:
-            self.pidfile.unlink()
-            self.pidfile = None
-        if self.cfg.pidfile is not None:
-            pidname = self.cfg.pidfile
-            if self.master_pid != 0:
-                pidname += ".2"
-            self.pidfile = Pidfile(pidname)
-            self.pidfile.create(self.pid)
+        # the pidfile setting may have changed too
+        self._drop_pidfile()
+        self.pidfile = None
+        self._create_pidfile()
 
-        util._setproctitle("master [%s]" % self.proc_name)
-
+        self._retitle()
         for _ in range(self.cfg.workers):
             self.spawn_worker()
-
         self.manage_workers()
 
     # -- signal handlers (run in the main loop, not in signal context) ------------------
@@ -471,22 +533,21 @@ class Arbiter:
         self.stop(False)
         raise StopIteration
 
-    def handle_quit(self) -> None:
-        """SIGQUIT: quick shutdown."""
-        self.stop(False)
-        raise StopIteration
+    handle_quit = handle_int
 
     def handle_ttin(self) -> None:
         """SIGTTIN: one more worker."""
-        self.num_workers += 1
-        self.manage_workers()
+        self._resize_pool(+1)
 
     def handle_ttou(self) -> None:
         """SIGTTOU: one worker fewer (never below one)."""
-        if self.num_workers <= 1:
-            return
-        self.num_workers -= 1
-        self.manage_workers()
+        self._resize_pool(-1)
+
+    def _resize_pool(self, delta: int) -> None:
+        wanted = self.num_workers + delta
+        if wanted >= 1:
+            self.num_workers = wanted
+            self.manage_workers()
 
     def handle_usr1(self) -> None:
         """SIGUSR1: reopen log files here and in every worker."""
@@ -499,73 +560,95 @@ class Arbiter:
 
     def handle_winch(self) -> None:
         """SIGWINCH: when daemonised, stop all workers gracefully (upgrade step)."""
-        if self.cfg.daemon:
-            self.log.info("graceful stop of workers")
-            self.num_workers = 0
-            self.kill_workers(signal.SIGTERM)
-        else:
+        if not self.cfg.daemon:
             self.log.debug("SIGWINCH ignored. Not daemonized")
+            return
+        self.log.info("graceful stop of workers")
+        self.num_workers = 0
+        self.kill_workers(signal.SIGTERM)
 
     # -- re-exec (USR2) ----------------------------------------------------------------
 
     def maybe_promote_master(self) -> None:
         """In a re-exec'd master: once the old master has exited, take over its
         name, proc title and pidfile."""
-        if self.master_pid == 0:
+        if not self.master_pid or self.master_pid == os.getppid():
             return
-        if self.master_pid != os.getppid():
-            self.log.info("Master has been promoted.")
-            self.master_name = "Master"
-            self.master_pid = 0
-            self.proc_name = self.cfg.proc_name
-            os.environ.pop("GUNICORN_PID", None)
-            if self.pidfile is not None and self.cfg.pidfile is not None:
-                self.pidfile.rename(self.cfg.pidfile)
-            util._setproctitle("master [%s]" % self.proc_name)
+        self.log.info("Master has been promoted.")
+        os.environ.pop("GUNICORN_PID", None)
+        self.master_pid = 0
+        self.master_name = "Master"
+        self.proc_name = self.cfg.proc_name
+        if self.pidfile is not None and self.cfg.pidfile is not None:
+            self.pidfile.rename(self.cfg.pidfile)
+        self._retitle()
 
     def reexec(self) -> None:
         """Fork and exec a new master that inherits the listeners
-        (``GUNICORN_FD``, or ``LISTEN_FDS`` under systemd)."""
-        if self.reexec_pid != 0:
-            self.log.warning("USR2 signal ignored. Child exists.")
-            return
-        if self.master_pid != 0:
-            self.log.warning("USR2 signal ignored. Parent exists.")
+        (``GUNICORN_FD``, or ``LISTEN_FDS`` under systemd).
+
+        Only ``os.fork`` and ``os.execvpe`` start the new process.
+        """
+        if self.reexec_pid:
+            refusal = "USR2 signal ignored. Child exists."
+        elif self.master_pid:
+            refusal = "USR2 signal ignored. Parent exists."
+        else:
+            refusal = None
+        if refusal is not None:
+            self.log.warning(refusal)
             return
 
-        master_pid = os.getpid()
+        old_master = os.getpid()
         self.reexec_pid = os.fork()
-        if self.reexec_pid != 0:
+        if self.reexec_pid:
             return
-
         try:
-            signal.set_wakeup_fd(-1)
-            self.cfg.pre_exec(self)
-
-            environ = self.cfg.env_orig.copy()
-            environ["GUNICORN_PID"] = str(master_pid)
-
-            if self.systemd:
-                # sd_listen_fds(3) numbers the fds from 3 with no gaps; after a HUP
-                # rebind ours may not be, so renumber them (dup first: no clobbering)
-                fds = [os.dup(lnr.fileno()) for lnr in self.LISTENERS]
-                for i, fd in enumerate(fds):
-                    os.dup2(fd, systemd.SD_LISTEN_FDS_START + i, inheritable=True)
-                environ["LISTEN_PID"] = str(os.getpid())
-                environ["LISTEN_FDS"] = str(len(fds))
-            else:
-                environ["GUNICORN_FD"] = ",".join(str(lnr.fileno()) for lnr in self.LISTENERS)
-
-            os.chdir(self.START_CTX["cwd"])
-            # handlers are reset by exec, but the signal mask is not
-            signal.pthread_sigmask(signal.SIG_SETMASK, [])
-            os.execvpe(self.START_CTX[0], self.START_CTX["args"], environ)
+            self._exec_new_master(old_master)
         except BaseException:
+            # never fall back into a copy of the master's main loop
             traceback.print_exc()
-        finally:
             os._exit(1)
 
+    def _exec_new_master(self, old_master: int) -> None:
+        """In the fork made by reexec(): replace this process with a new master."""
+        signal.set_wakeup_fd(-1)
+        self.cfg.pre_exec(self)
+
+        env = dict(self.cfg.env_orig)
+        env["GUNICORN_PID"] = str(old_master)
+        fds = [listener.fileno() for listener in self.LISTENERS]
+        if self.systemd:
+            self._renumber_for_systemd(fds)
+            env["LISTEN_PID"] = str(os.getpid())
+            env["LISTEN_FDS"] = str(len(fds))
+        else:
+            env["GUNICORN_FD"] = ",".join(map(str, fds))
+
+        os.chdir(self.START_CTX["cwd"])
+        # exec resets handlers but keeps the signal mask
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        os.execvpe(self.START_CTX[0], self.START_CTX["args"], env)
+
+    @staticmethod
+    def _renumber_for_systemd(fds: list[Any]) -> None:
+        """sd_listen_fds(3) numbers listeners from 3 without gaps; after a HUP
+        rebind ours may not be, so move them there (dup first: no clobbering)."""
+        first = systemd.SD_LISTEN_FDS_START
+        wanted = list(range(first, first + len(fds)))
+        if fds == wanted or not all(isinstance(fd, int) for fd in fds):
+            return
+        copies = [os.dup(fd) for fd in fds]
+        for target, fd in zip(wanted, copies, strict=True):
+            os.dup2(fd, target, inheritable=True)
+
     # -- workers ------------------------------------------------------------------------
+
+    def _heartbeat_late(self, worker: Any, now: float) -> bool:
+        try:
+            return now - worker.tmp.last_update() > self.timeout
+        except (OSError, ValueError):  # heartbeat file already closed
+            return False
 
     def murder_workers(self) -> None:
         """Abort workers whose heartbeat is older than ``timeout`` (SIGABRT,
@@ -573,27 +656,23 @@ class Arbiter:
         graceful-stop deadline."""
         now = time.monotonic()
         for pid, deadline in list(self._term_deadlines.items()):
-            if pid not in self.WORKERS:
-                del self._term_deadlines[pid]
-            elif now > deadline:
-                del self._term_deadlines[pid]
+            if pid in self.WORKERS and now <= deadline:
+                continue
+            del self._term_deadlines[pid]
+            if pid in self.WORKERS:
                 self.kill_worker(pid, signal.SIGKILL)
 
         if not self.timeout:
             return
-        for pid, worker in list(self.WORKERS.items()):
-            try:
-                if time.monotonic() - worker.tmp.last_update() <= self.timeout:
-                    continue
-            except (OSError, ValueError):
-                continue
-
-            if not worker.aborted:
-                self.log.critical("WORKER TIMEOUT (pid:%s)", pid)
-                worker.aborted = True
-                self.kill_worker(pid, signal.SIGABRT)
-            else:
+        late = [(pid, w) for pid, w in self.WORKERS.items() if self._heartbeat_late(w, now)]
+        for pid, worker in late:
+            if worker.aborted:
+                # SIGABRT did not end it last round
                 self.kill_worker(pid, signal.SIGKILL)
+                continue
+            self.log.critical("WORKER TIMEOUT (pid:%s)", pid)
+            worker.aborted = True
+            self.kill_worker(pid, signal.SIGABRT)
 
     def reap_workers(self) -> None:
         """Collect exited children.
@@ -604,49 +683,41 @@ class Arbiter:
         """
         self._reap(halt_on_boot_error=True)
 
+    def _exited_children(self) -> Any:
+        """Yield (pid, status) of every child that has exited, without blocking."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if not pid:
+                return
+            yield pid, status
+
     def _reap(self, halt_on_boot_error: bool) -> None:
-        try:
-            while True:
-                wpid, status = os.waitpid(-1, os.WNOHANG)
-                if not wpid:
-                    break
-                if self.reexec_pid == wpid:
-                    self.reexec_pid = 0
-                    continue
-                worker = self.WORKERS.pop(wpid, None)
-                self._term_deadlines.pop(wpid, None)
-                exitcode = None
-                if os.WIFEXITED(status):
-                    exitcode = os.WEXITSTATUS(status)
-                    if exitcode != 0:
-                        self.log.error("Worker (pid:%s) exited with code %s", wpid, exitcode)
-                elif os.WIFSIGNALED(status):
-                    sig = os.WTERMSIG(status)
-                    try:
-                        sig_name = signal.Signals(sig).name
-                    except ValueError:
-                        sig_name = "signal %d" % sig
-                    msg = "Worker (pid:%s) was sent %s!" % (wpid, sig_name)
-                    if sig == signal.SIGKILL:
-                        self.log.error(msg + " Perhaps out of memory?")
-                    elif sig == signal.SIGTERM:
-                        self.log.info(msg)
-                    else:
-                        self.log.warning(msg)
+        fatal = {
+            self.WORKER_BOOT_ERROR: "Worker failed to boot.",
+            self.APP_LOAD_ERROR: "App failed to load.",
+        }
+        for pid, status in self._exited_children():
+            if pid == self.reexec_pid:
+                self.reexec_pid = 0
+                continue
+            self._term_deadlines.pop(pid, None)
+            worker = self.WORKERS.pop(pid, None)
+            if worker is None:
+                # not one of ours (e.g. an orphan adopted while we run as PID 1)
+                self.log.debug("Reaped unknown child process (pid:%s, status %s)", pid, status)
+                continue
 
-                if worker is None:
-                    # not one of ours (e.g. an adopted orphan when running as PID 1)
-                    continue
-                worker.tmp.close()
-                self.cfg.child_exit(self, worker)
+            code, level, message = _describe_death(pid, status)
+            if level is not None:
+                getattr(self.log, level)(message)
+            worker.tmp.close()
+            self.cfg.child_exit(self, worker)
 
-                if halt_on_boot_error:
-                    if exitcode == self.WORKER_BOOT_ERROR:
-                        raise HaltServer("Worker failed to boot.", self.WORKER_BOOT_ERROR)
-                    if exitcode == self.APP_LOAD_ERROR:
-                        raise HaltServer("App failed to load.", self.APP_LOAD_ERROR)
-        except ChildProcessError:
-            pass
+            if halt_on_boot_error and code in fatal:
+                raise HaltServer(fatal[code], code)
 
     def manage_workers(self) -> None:
         """Spawn workers up to ``num_workers``; SIGTERM the oldest extras."""
@@ -654,27 +725,31 @@ class Arbiter:
             self.spawn_workers()
 
         # workers already told to stop do not count
-        live = [(pid, w) for pid, w in self.WORKERS.items() if pid not in self._term_deadlines]
-        live.sort(key=lambda item: item[1].age)
-        while len(live) > self.num_workers:
-            pid, _ = live.pop(0)
+        running = sorted(
+            (w.age, pid) for pid, w in self.WORKERS.items() if pid not in self._term_deadlines)
+        surplus = max(len(running) - self.num_workers, 0)
+        for _, pid in running[:surplus]:
             self._term_deadlines[pid] = time.monotonic() + self.cfg.graceful_timeout
             self.kill_worker(pid, signal.SIGTERM)
 
-        active = len(live)
-        if self._last_logged_active_worker_count != active:
+        active = len(running) - surplus
+        if active != self._last_logged_active_worker_count:
             self._last_logged_active_worker_count = active
-            self.log.debug("%s workers", active,
-                           extra={"metric": "gunicorn.workers", "value": active,
-                                  "mtype": "gauge"})
+            gauge = {"metric": "gunicorn.workers", "value": active, "mtype": "gauge"}
+            self.log.debug("%s workers", active, extra=gauge)
 
         if getattr(self.cfg, "enable_backlog_metric", False):
-            backlog = sum(lnr.get_backlog() or 0 for lnr in self.LISTENERS
-                          if hasattr(lnr, "get_backlog"))
-            if backlog >= 0:
-                self.log.debug("socket backlog: %s", backlog,
-                               extra={"metric": "gunicorn.backlog", "value": backlog,
-                                      "mtype": "histogram"})
+            self._log_backlog()
+
+    def _log_backlog(self) -> None:
+        queued = 0
+        for listener in self.LISTENERS:
+            measure = getattr(listener, "get_backlog", None)
+            if measure is not None:
+                queued += measure() or 0
+        if queued >= 0:
+            sample = {"metric": "gunicorn.backlog", "value": queued, "mtype": "histogram"}
+            self.log.debug("socket backlog: %s", queued, extra=sample)
 
     def manage_dirty_arbiter(self) -> None:
         """Dirty arbiters are not supported; kept for interface compatibility."""
@@ -687,90 +762,100 @@ class Arbiter:
         self.cfg.pre_fork(self, worker)
 
         # block our signals across fork so the child cannot run the master's handlers
-        blocked = set(self.SIGNALS) | {signal.SIGCHLD}
-        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        saved_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {*self.SIGNALS, signal.SIGCHLD})
         try:
             pid = os.fork()
         except BaseException:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+            signal.pthread_sigmask(signal.SIG_SETMASK, saved_mask)
             raise
-        if pid != 0:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
-            worker.pid = pid
-            self.WORKERS[pid] = worker
-            return pid
+        if pid == 0:
+            self._become_worker(saved_mask)
+            self._worker_main(worker)
+        signal.pthread_sigmask(signal.SIG_SETMASK, saved_mask)
+        worker.pid = pid
+        self.WORKERS[pid] = worker
+        return pid
 
-        # -- child --
-        self._become_worker(old_mask)
+    def _worker_main(self, worker: Any) -> NoReturn:
+        """Body of a freshly forked worker process; always ends in sys.exit."""
         for sibling in self.WORKERS.values():
             sibling.tmp.close()
         self.WORKERS = {}
-
         worker.pid = os.getpid()
+
+        status = 0
         try:
             util._setproctitle("worker [%s]" % self.proc_name)
             self.log.info("Booting worker with pid: %s", worker.pid)
-            if self.cfg.reuse_port:
+            if self._workers_bind_own():
                 worker.sockets = sock.create_sockets(self.cfg, self.log)
             self.cfg.post_fork(self, worker)
             worker.init_process()
-            sys.exit(0)
         except SystemExit:
             raise
-        except AppImportError as e:
-            self.log.debug("Exception while loading the application", exc_info=True)
-            print("%s" % e, file=sys.stderr)
-            sys.stderr.flush()
-            sys.exit(self.APP_LOAD_ERROR)
-        except BaseException:
-            self.log.exception("Exception in worker process")
-            if not worker.booted:
-                sys.exit(self.WORKER_BOOT_ERROR)
-            sys.exit(-1)
+        except BaseException as exc:
+            status = self._boot_failure_status(worker, exc)
         finally:
-            self.log.info("Worker exiting (pid: %s)", worker.pid)
-            try:
-                worker.tmp.close()
-                self.cfg.worker_exit(self, worker)
-            except Exception:
-                self.log.warning("Exception during worker exit:\n%s", traceback.format_exc())
+            self._worker_finished(worker)
+        sys.exit(status)
 
-    def _become_worker(self, old_mask: Any) -> None:
+    def _boot_failure_status(self, worker: Any, exc: BaseException) -> int:
+        """Log why a worker died and pick its exit status (called in ``except``)."""
+        if isinstance(exc, AppImportError):
+            self.log.debug("Exception while loading the application", exc_info=True)
+            sys.stderr.write("%s\n" % exc)
+            sys.stderr.flush()
+            return self.APP_LOAD_ERROR
+        self.log.exception("Exception in worker process")
+        return -1 if worker.booted else self.WORKER_BOOT_ERROR
+
+    def _worker_finished(self, worker: Any) -> None:
+        self.log.info("Worker exiting (pid: %s)", worker.pid)
+        try:
+            self._release(worker)
+        except Exception:
+            self.log.warning("Exception during worker exit:\n%s", traceback.format_exc())
+
+    def _become_worker(self, saved_mask: Any) -> None:
         """In a fresh child: drop the master's signal plumbing, then unblock."""
         signal.set_wakeup_fd(-1)
         for fd in self.PIPE:
             _close_fd(fd)
         self.PIPE = []
         self.SIG_QUEUE = queue.SimpleQueue()
-        for s in self.SIGNALS + [signal.SIGCHLD]:
-            name = signal.Signals(s).name
-            signal.signal(s, signal.SIG_IGN if name in _CHILD_IGNORED else signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        for signum in [*self.SIGNALS, signal.SIGCHLD]:
+            ignored = signal.Signals(signum).name in _CHILD_IGNORED
+            signal.signal(signum, signal.SIG_IGN if ignored else signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, saved_mask)
 
     def spawn_workers(self) -> None:
         """Spawn workers until there are ``num_workers``, pausing 0-0.1 s between them."""
-        for _ in range(self.num_workers - len(self.WORKERS)):
+        missing = self.num_workers - len(self.WORKERS)
+        while missing > 0:
             self.spawn_worker()
-            time.sleep(0.1 * random.random())
+            missing -= 1
+            time.sleep(random.uniform(0, 0.1))
 
     def kill_workers(self, sig: int) -> None:
         """Send ``sig`` to every worker."""
-        for pid in list(self.WORKERS.keys()):
+        for pid in [*self.WORKERS]:
             self.kill_worker(pid, sig)
 
     def kill_worker(self, pid: int, sig: int) -> None:
         """Send ``sig`` to worker ``pid``; a vanished worker (ESRCH) is forgotten."""
         try:
             os.kill(pid, sig)
-        except OSError as e:
-            if e.errno == errno.ESRCH:
-                worker = self.WORKERS.pop(pid, None)
-                self._term_deadlines.pop(pid, None)
-                if worker is not None:
-                    try:
-                        worker.tmp.close()
-                        self.cfg.worker_exit(self, worker)
-                    except Exception:
-                        pass
-                return
-            raise
+            return
+        except ProcessLookupError:
+            pass
+        self._term_deadlines.pop(pid, None)
+        gone = self.WORKERS.pop(pid, None)
+        if gone is None:
+            return
+        with contextlib.suppress(Exception):
+            self._release(gone)
+
+    def _release(self, worker: Any) -> None:
+        """Close a finished worker's heartbeat file and run the worker_exit hook."""
+        worker.tmp.close()
+        self.cfg.worker_exit(self, worker)

@@ -15,7 +15,8 @@ import os
 import re
 import shlex
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from gunicorn import __version__, util
 from gunicorn.errors import ConfigError
@@ -57,6 +58,8 @@ from gunicorn.settings.validators import (
     validate_string_to_list,
     validate_user,
 )
+
+_T = TypeVar("_T")
 
 DEFAULT_LOGGER_CLASS = "gunicorn.glogging.Logger"
 STATSD_LOGGER_CLASS = "gunicorn.instrument.statsd.Statsd"
@@ -102,6 +105,8 @@ class Config:
         usage, prog: as given.
         env_orig: copy of ``os.environ`` taken at construction (used to read
             ``GUNICORN_CMD_ARGS`` and to restore variables on reload).
+        generation: int bumped by every change of a setting's value (through
+            ``set()`` or ``Setting.value``); see :meth:`derived`.
     """
 
     def __init__(self, usage: str | None = None, prog: str | None = None) -> None:
@@ -112,6 +117,8 @@ class Config:
         # Derived values keyed on the identity of the raw value they came from,
         # so a later ``set()`` (which stores a new object) invalidates them.
         self._derived: dict[str, tuple[Any, Any]] = {}
+        self.generation = 0
+        self._views: dict[str, tuple[int, Any]] = {}
         # Mirror every value into this instance's __dict__: ``cfg.<name>`` is then
         # an ordinary attribute read on the hot path. Derived properties with a
         # setting's name (worker_class, sendfile, ...) still win, being data
@@ -132,6 +139,8 @@ class Config:
         namespace = self.__dict__
         namespace.update(state)
         namespace["_derived"] = {}
+        namespace["generation"] = 0
+        namespace["_views"] = {}
         for setting in self.settings.values():
             setting.bind_mirror(namespace)
 
@@ -218,6 +227,22 @@ class Config:
         for setting in sorted(self.settings.values(), key=lambda s: s.order):
             setting.add_option(parser)
         return parser
+
+    def derived(self, key: str, build: Callable[[Config], _T]) -> _T:
+        """Return ``build(self)``, computed once per :attr:`generation`.
+
+        For per-worker views of many settings (the HTTP parser's limits and
+        field policy, ...) that the request path would otherwise rebuild:
+        any later change of a setting makes the next call build afresh.
+        *key* names the view (str); the value lives as long as this Config.
+        """
+        generation = self.generation
+        cached = self._views.get(key)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        result = build(self)
+        self._views[key] = (generation, result)
+        return result
 
     def _memo(self, key: str, source: Any, compute: Any) -> Any:
         cached = self._derived.get(key)

@@ -5,6 +5,7 @@ Also re-exports the TLS helpers that live in ``gunicorn.tls`` (reference 10).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import socket
@@ -75,6 +76,64 @@ __all__ = [
 # fifth u32. For a listener it holds the current accept-queue length.
 _TCPI_UNACKED_OFFSET = 8 + 4 * 4
 
+# binding an address is tried this many times, this many seconds apart
+_BIND_ATTEMPTS = 5
+_BIND_RETRY_DELAY = 1.0
+
+# extra log line for the bind failures people most often hit
+_BIND_HINTS = {
+    errno.EADDRINUSE: "Connection in use: %s",
+    errno.EADDRNOTAVAIL: "Invalid address: %s",
+}
+
+# setsockopt(SO_REUSEPORT) errors meaning "not supported here": carry on without it
+_NO_REUSEPORT = (errno.ENOPROTOOPT, errno.EINVAL)
+
+# unix socket names in the Linux abstract namespace (unix(7)): no file, so no
+# stat/unlink/chown. "@name" is the common spelling of "\0name".
+_ABSTRACT_MARKS: tuple[Any, ...] = ("\0", b"\0")
+if sys.platform.startswith("linux"):
+    _ABSTRACT_MARKS += ("@", b"@")
+
+
+def _is_abstract(name: Any) -> bool:
+    """True for a unix socket name that lives in the abstract namespace."""
+    return isinstance(name, (str, bytes)) and name[:1] in _ABSTRACT_MARKS
+
+
+def _kernel_name(name: Any) -> Any:
+    """The address to hand to bind(): "@name" becomes "\0name"."""
+    if _is_abstract(name) and name[:1] in ("@", b"@"):
+        return name[:0] + (b"\0" if isinstance(name, bytes) else "\0") + name[1:]
+    return name
+
+
+def _allow_port_sharing(sock: socket.socket) -> None:
+    """Set SO_REUSEPORT where the platform has it (silently skipped otherwise)."""
+    option = getattr(socket, "SO_REUSEPORT", None)
+    if option is None:
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, option, 1)
+    except OSError as err:
+        if err.errno not in _NO_REUSEPORT:
+            raise
+
+
+def _already_listening(sock: Any) -> bool:
+    """Whether an adopted socket is in the listening state (SO_ACCEPTCONN).
+
+    Unknown (option missing or refused) counts as "no": listen() is then
+    called, which is harmless on a listening socket on most systems.
+    """
+    option = getattr(socket, "SO_ACCEPTCONN", None)
+    if option is None:
+        return False
+    try:
+        return bool(sock.getsockopt(socket.SOL_SOCKET, option))
+    except OSError:
+        return False
+
 
 class BaseSocket:
     """A listening socket. Attribute access not defined here goes to the real socket.
@@ -83,29 +142,31 @@ class BaseSocket:
         address: what to bind: ``(host, port)`` or a unix path.
         conf: the Config (``reuse_port``, ``backlog``, ``umask``, ``uid``, ``gid``, ``is_ssl``).
         log: the Logger.
-        fd: an already bound and listening fd to adopt (systemd, GUNICORN_FD, ``fd://N``);
-            the object takes ownership and keeps the fd number.
+        fd: an already bound fd to adopt (systemd, GUNICORN_FD, ``fd://N``).
+            The object takes it over under the same number (systemd and a
+            later USR2 hand-over count on stable numbers) and does not put it
+            in listening state a second time.
     """
 
     FAMILY: int = socket.AF_INET
 
     def __init__(self, address: Any, conf: Any, log: Any, fd: int | None = None) -> None:
-        self.log = log
-        self.conf = conf
         self.cfg_addr = address
-        if fd is None:
-            sock = socket.socket(self.FAMILY, socket.SOCK_STREAM)
-            bound = False
+        self.conf = conf
+        self.log = log
+        adopted = fd is not None
+        if adopted:
+            raw = socket.socket(fileno=fd)
         else:
-            sock = socket.socket(fileno=fd)
-            bound = True
+            raw = socket.socket(self.FAMILY, socket.SOCK_STREAM)
         try:
-            self.sock: socket.socket | None = self.set_options(sock, bound=bound)
+            self.sock: socket.socket | None = self.set_options(raw, bound=adopted)
         except BaseException:
-            if fd is None:
-                sock.close()
+            # an fd we were handed stays open: its owner decides about it
+            if adopted:
+                raw.detach()
             else:
-                sock.detach()
+                raw.close()
             raise
 
     def __str__(self) -> str:
@@ -118,21 +179,19 @@ class BaseSocket:
         return getattr(sock, name)
 
     def set_options(self, sock: socket.socket, bound: bool = False) -> socket.socket:
-        """Apply SO_REUSEADDR (and SO_REUSEPORT when configured), bind unless ``bound``,
-        make the socket non-blocking and inheritable, and listen with ``conf.backlog``."""
+        """Prepare ``sock``: SO_REUSEADDR (plus SO_REUSEPORT when configured),
+        bind unless ``bound``, non-blocking, inheritable (a USR2 re-exec
+        passes it on), then listen with ``conf.backlog`` unless an adopted
+        socket already listens."""
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if self.conf.reuse_port and hasattr(socket, "SO_REUSEPORT"):
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            except OSError as err:
-                if err.errno not in (errno.ENOPROTOOPT, errno.EINVAL):
-                    raise
+        if self.conf.reuse_port:
+            _allow_port_sharing(sock)
         if not bound:
             self.bind(sock)
         sock.setblocking(False)
-        # inheritable so a USR2 re-exec can pass the fd to the new master
         sock.set_inheritable(True)
-        sock.listen(self.conf.backlog)
+        if not (bound and _already_listening(sock)):
+            sock.listen(self.conf.backlog)
         return sock
 
     def bind(self, sock: socket.socket) -> None:
@@ -141,14 +200,13 @@ class BaseSocket:
 
     def close(self) -> None:
         """Close the socket; errors are logged, not raised. Idempotent."""
-        sock = self.sock
+        sock, self.sock = self.sock, None
         if sock is None:
             return
         try:
             sock.close()
         except OSError as e:
             self.log.info("Error while closing socket %s", str(e))
-        self.sock = None
 
     def get_backlog(self) -> int:
         """Connections waiting in the accept queue, or -1 when unknown."""
@@ -191,28 +249,35 @@ class TCP6Socket(TCPSocket):
         return "%s://[%s]:%d" % (scheme, addr[0], addr[1])
 
 
+def _clear_stale_socket_file(path: Any) -> None:
+    """Remove a socket file left by an earlier run.
+
+    Raises:
+        ValueError: something other than a socket exists at ``path``.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(mode):
+        raise ValueError("%r is not a socket" % path)
+    os.remove(path)
+
+
 class UnixSocket(BaseSocket):
     """A unix-domain listener; ``str()`` is ``unix:PATH``.
 
     A stale socket file at the path is removed before binding; any other kind
     of file there raises ValueError. The socket file is created under
-    ``conf.umask`` and chowned to ``conf.uid``/``conf.gid``.
+    ``conf.umask`` and chowned to ``conf.uid``/``conf.gid``. Abstract names
+    (leading NUL, or "@" on Linux) have no file: both steps are skipped.
     """
 
     FAMILY = socket.AF_UNIX
 
     def __init__(self, addr: Any, conf: Any, log: Any, fd: int | None = None) -> None:
-        if fd is None:
-            try:
-                st = os.stat(addr)
-            except OSError as e:
-                if e.errno != errno.ENOENT:
-                    raise
-            else:
-                if stat.S_ISSOCK(st.st_mode):
-                    os.remove(addr)
-                else:
-                    raise ValueError("%r is not a socket" % addr)
+        if fd is None and not _is_abstract(addr):
+            _clear_stale_socket_file(addr)
         super().__init__(addr, conf, log, fd=fd)
 
     def __str__(self) -> str:
@@ -222,12 +287,14 @@ class UnixSocket(BaseSocket):
         return "unix:%s" % addr
 
     def bind(self, sock: socket.socket) -> None:
-        old_umask = os.umask(self.conf.umask)
+        name = self.cfg_addr
+        saved_umask = os.umask(self.conf.umask)
         try:
-            sock.bind(self.cfg_addr)
+            sock.bind(_kernel_name(name))
         finally:
-            os.umask(old_umask)
-        util.chown(self.cfg_addr, self.conf.uid, self.conf.gid)
+            os.umask(saved_umask)
+        if not _is_abstract(name):
+            util.chown(name, self.conf.uid, self.conf.gid)
 
 
 def _sock_type(addr: Any) -> type[BaseSocket]:
@@ -240,18 +307,43 @@ def _sock_type(addr: Any) -> type[BaseSocket]:
 
 
 def _adopt_fd(fd: int, conf: Any, log: Any) -> BaseSocket:
-    """Wrap an inherited listening fd, discovering its family with getsockname()."""
+    """Wrap an inherited, already bound fd; its address tells the listener class."""
     probe = socket.socket(fileno=fd)
     try:
         name = probe.getsockname()
-        family = probe.family
     finally:
-        probe.detach()
-    if family == socket.AF_UNIX:
-        return UnixSocket(name, conf, log, fd=fd)
-    if family == socket.AF_INET6:
-        return TCP6Socket(name[:2], conf, log, fd=fd)
-    return TCPSocket(name, conf, log, fd=fd)
+        probe.detach()  # keep the fd open for the listener object
+    if isinstance(name, tuple):
+        if util.is_ipv6(name[0]):
+            return TCP6Socket(name[:2], conf, log, fd=fd)
+        return TCPSocket(name, conf, log, fd=fd)
+    return UnixSocket(name, conf, log, fd=fd)
+
+
+def _check_tls_files(conf: Any) -> None:
+    for setting in ("certfile", "keyfile"):
+        path = getattr(conf, setting)
+        if path and not os.path.exists(path):
+            raise ValueError('%s "%s" does not exist' % (setting, path))
+
+
+def _bind_with_retries(addr: Any, conf: Any, log: Any) -> BaseSocket | None:
+    """Bind one address, retrying; None (after logging) when every attempt failed."""
+    factory = _sock_type(addr)
+    shown = str(addr)
+    for attempt in range(1, _BIND_ATTEMPTS + 1):
+        try:
+            return factory(addr, conf, log)
+        except OSError as e:
+            hint = _BIND_HINTS.get(e.errno)
+            if hint is not None:
+                log.error(hint, shown)
+            log.error("connection to %s failed: %s", shown, str(e))
+        if attempt < _BIND_ATTEMPTS:
+            log.debug("Retrying in 1 second.")
+            time.sleep(_BIND_RETRY_DELAY)
+    log.error("Can't connect to %s", shown)
+    return None
 
 
 def create_sockets(conf: Any, log: Any, fds: Iterable[int] | None = None) -> list[BaseSocket]:
@@ -260,62 +352,41 @@ def create_sockets(conf: Any, log: Any, fds: Iterable[int] | None = None) -> lis
     Inherited ``fds`` (systemd or a USR2 re-exec) win: they are the complete
     listener set and nothing else is bound. Otherwise ``fd://N`` binds adopt
     fd N, and each other address is bound, retried 5 times 1 s apart.
+    Adopted sockets that already listen are not listened on again.
 
     Raises:
         ValueError: certfile or keyfile is set but does not exist.
         SystemExit(1): an address could not be bound after the retries.
     """
-    if conf.certfile and not os.path.exists(conf.certfile):
-        raise ValueError('certfile "%s" does not exist' % conf.certfile)
-    if conf.keyfile and not os.path.exists(conf.keyfile):
-        raise ValueError('keyfile "%s" does not exist' % conf.keyfile)
-
+    _check_tls_files(conf)
     if fds:
         return [_adopt_fd(int(fd), conf, log) for fd in fds]
 
-    listeners: list[BaseSocket] = []
+    opened: list[BaseSocket] = []
     for addr in conf.address:
         if isinstance(addr, int):
-            listeners.append(_adopt_fd(addr, conf, log))
+            opened.append(_adopt_fd(addr, conf, log))
             continue
-        sock_type = _sock_type(addr)
-        listener = None
-        for attempt in range(5):
-            try:
-                listener = sock_type(addr, conf, log)
-            except OSError as e:
-                if e.errno == errno.EADDRINUSE:
-                    log.error("Connection in use: %s", str(addr))
-                elif e.errno == errno.EADDRNOTAVAIL:
-                    log.error("Invalid address: %s", str(addr))
-                log.error("connection to %s failed: %s", str(addr), str(e))
-                if attempt < 4:
-                    log.debug("Retrying in 1 second.")
-                    time.sleep(1)
-            else:
-                break
+        listener = _bind_with_retries(addr, conf, log)
         if listener is None:
-            log.error("Can't connect to %s", str(addr))
-            for done in listeners:
-                done.close()
+            close_sockets(opened, unlink=False)
             sys.exit(1)
-        listeners.append(listener)
-    return listeners
+        opened.append(listener)
+    return opened
 
 
 def close_sockets(listeners: Iterable[BaseSocket], unlink: bool = True) -> None:
     """Close ``listeners``; with ``unlink``, also remove unix socket files."""
     for listener in listeners:
         try:
-            sock_name = listener.getsockname()
+            name = listener.getsockname()
         except (OSError, AttributeError):
-            sock_name = None
+            name = None
         listener.close()
-        if unlink and isinstance(sock_name, (str, bytes)) and sock_name:
-            try:
-                os.unlink(sock_name)
-            except OSError:
-                pass
+        has_file = isinstance(name, (str, bytes)) and bool(name) and not _is_abstract(name)
+        if unlink and has_file:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
 
 
 # BSD and macOS hand out accepted sockets with the listener's O_NONBLOCK;

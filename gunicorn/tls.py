@@ -32,7 +32,9 @@ __all__ = [
 ]
 
 # Settings names (``http_protocols`` entries) to ALPN protocol IDs (RFC 7301).
-ALPN_PROTOCOL_MAP: dict[str, str] = {"h1": "http/1.1", "h2": "h2", "h3": "h3"}
+# "h3" is accepted by the setting but never offered: HTTP/3 runs over QUIC,
+# not over this TCP+TLS listener, so announcing it would mislead clients.
+ALPN_PROTOCOL_MAP: dict[str, str] = {"h1": "http/1.1", "h2": "h2"}
 
 # How often (seconds) the certificate files are stat()ed for changes.
 _RECHECK_INTERVAL = 1.0
@@ -65,7 +67,8 @@ def _get_alpn_protocols(conf: Any) -> list[str]:
     """ALPN protocol IDs to advertise, in preference order.
 
     Args:
-        conf: a Config; reads ``http_protocols`` (list of "h1"/"h2"/"h3").
+        conf: a Config; reads ``http_protocols`` (list of "h1"/"h2"/"h3";
+            "h3" is never advertised here).
 
     Returns:
         ``[]`` unless "h2" is configured and HTTP/2 can be served (the h2
@@ -84,13 +87,16 @@ def _get_alpn_protocols(conf: Any) -> list[str]:
 def _build_default_context(conf: Any) -> ssl.SSLContext:
     """Build the stock server context from the SSL settings (section "SSL")."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=conf.ca_certs)
-    context.load_cert_chain(certfile=conf.certfile, keyfile=conf.keyfile)
     context.verify_mode = conf.cert_reqs
-    if conf.ciphers:
-        context.set_ciphers(conf.ciphers)
-    alpn = _get_alpn_protocols(conf)
-    if alpn:
-        context.set_alpn_protocols(alpn)
+    context.load_cert_chain(conf.certfile, conf.keyfile)
+    # optional parts: only applied when configured (empty means library default)
+    optional = (
+        (context.set_ciphers, conf.ciphers),
+        (context.set_alpn_protocols, _get_alpn_protocols(conf)),
+    )
+    for apply, value in optional:
+        if value:
+            apply(value)
     return context
 
 

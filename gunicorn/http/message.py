@@ -27,6 +27,7 @@ from .core.settings import (
     MAX_HEADERS,
     MAX_REQUEST_LINE,
     ParserSettings,
+    settings_for,
 )
 from .errors import (
     ForbiddenProxyRequest,
@@ -55,22 +56,25 @@ __all__ = [
 
 
 class _ConnectionContext:
-    """Per-connection precomputed parser state, cached on the unreader."""
+    """Per-connection parser state, cached on the unreader: the peer's
+    HeadParser over the configuration's shared ParserSettings."""
 
-    __slots__ = ("cfg", "settings", "head_parser", "peer_addr")
+    __slots__ = ("settings", "head_parser", "peer_addr")
 
-    def __init__(self, cfg: Any, peer_addr: Any) -> None:
-        self.cfg = cfg
+    def __init__(self, settings: ParserSettings, peer_addr: Any) -> None:
         self.peer_addr = peer_addr
-        self.settings = ParserSettings(cfg)
-        trusted = self.settings.policy.forwarded_trusted(peer_addr)
-        self.head_parser = HeadParser(self.settings, trusted)
+        self.settings = settings
+        trusted = settings.policy.forwarded_trusted(peer_addr)
+        self.head_parser = HeadParser(settings, trusted)
 
 
 def _context(cfg: Any, unreader: Any, peer_addr: Any) -> _ConnectionContext:
+    # settings_for() returns new settings after any cfg.set(), so a context
+    # built from older ones is rebuilt.
+    settings = settings_for(cfg)
     ctx = getattr(unreader, "_http_core_ctx", None)
-    if ctx is None or ctx.cfg is not cfg or ctx.peer_addr is not peer_addr:
-        ctx = _ConnectionContext(cfg, peer_addr)
+    if ctx is None or ctx.settings is not settings or ctx.peer_addr is not peer_addr:
+        ctx = _ConnectionContext(settings, peer_addr)
         try:
             unreader._http_core_ctx = ctx
         except AttributeError:

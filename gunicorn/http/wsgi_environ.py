@@ -154,17 +154,26 @@ def base_environ(cfg: Any) -> dict[str, Any]:
     ``wsgi.file_wrapper`` FileWrapper, ``wsgi.input_terminated`` True and
     ``SERVER_SOFTWARE`` "gunicorn/<version>".
     """
+    derived = getattr(type(cfg), "derived", None)
+    if derived is not None:
+        # a Config: rebuilt only after one of its settings changes
+        return derived(cfg, "gunicorn.wsgi.base_environ", _build_base_environ).copy()
     global _base_cache
     workers = cfg.workers
     key = (workers, cfg.errorlog)
     cached_cfg, cached_key, cached = _base_cache  # one read: safe across threads
     if cached_cfg is cfg and cached_key == key:
         return cached.copy()
-    environ = dict(_FIXED_SERVER_KEYS)
-    environ["wsgi.errors"] = WSGIErrorsWrapper(cfg)
-    environ["wsgi.multiprocess"] = workers > 1
+    environ = _build_base_environ(cfg)
     _base_cache = (cfg, key, environ)
     return environ.copy()
+
+
+def _build_base_environ(cfg: Any) -> dict[str, Any]:
+    environ = dict(_FIXED_SERVER_KEYS)
+    environ["wsgi.errors"] = WSGIErrorsWrapper(cfg)
+    environ["wsgi.multiprocess"] = cfg.workers > 1
+    return environ
 
 
 def default_environ(req: Any, sock: Any, cfg: Any) -> dict[str, Any]:
@@ -175,14 +184,20 @@ def default_environ(req: Any, sock: Any, cfg: Any) -> dict[str, Any]:
     request-target as received) and ``SERVER_PROTOCOL`` ("HTTP/1.1").
     """
     environ = base_environ(cfg)
-    major, minor = req.version
+    version = req.version
+    protocol = _PROTOCOLS.get(version)
+    if protocol is None:
+        protocol = "HTTP/%d.%d" % version
     environ["wsgi.input"] = req.body
     environ["gunicorn.socket"] = sock
     environ["REQUEST_METHOD"] = req.method
     environ["QUERY_STRING"] = req.query
     environ["RAW_URI"] = req.uri
-    environ["SERVER_PROTOCOL"] = "HTTP/%d.%d" % (major, minor)
+    environ["SERVER_PROTOCOL"] = protocol
     return environ
+
+
+_PROTOCOLS = {(1, 1): "HTTP/1.1", (1, 0): "HTTP/1.0", (2, 0): "HTTP/2.0"}
 
 
 def proxy_environ(req: Any) -> dict[str, str]:
@@ -312,6 +327,20 @@ def unquote_path(path: str) -> str:
     return unquote_to_bytes(path).decode("latin-1")
 
 
+_SCRIPT_NAME_KEY = os.environ.encodekey("SCRIPT_NAME") if hasattr(os.environ, "encodekey") else None
+
+
+def _environ_script_name() -> str:
+    """``os.environ.get("SCRIPT_NAME", "")``, read on every request (it may
+    change at run time) but without the KeyError a plain ``get`` raises
+    and catches inside ``os.environ`` when the variable is unset."""
+    env = os.environ
+    data = getattr(env, "_data", None)
+    if type(data) is dict and _SCRIPT_NAME_KEY is not None and _SCRIPT_NAME_KEY not in data:
+        return ""
+    return env.get("SCRIPT_NAME", "")
+
+
 def path_environ(environ: dict[str, Any], path: str, script_name: str | None) -> None:
     """Set ``SCRIPT_NAME`` and ``PATH_INFO``.
 
@@ -325,7 +354,7 @@ def path_environ(environ: dict[str, Any], path: str, script_name: str | None) ->
             (answered with 500).
     """
     if script_name is None:
-        script_name = os.environ.get("SCRIPT_NAME", "")
+        script_name = _environ_script_name()
     if script_name:
         if not path.startswith(script_name):
             raise ConfigurationProblem(

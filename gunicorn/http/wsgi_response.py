@@ -35,13 +35,43 @@ log = logging.getLogger("gunicorn.http.wsgi")
 # ones are sent separately to avoid copying them.
 _JOIN_LIMIT = 256 * 1024
 
-# Validated field-names -> lowercased form; applications reuse a few names.
-_NAME_CACHE: dict[str, str] = {}
-_NAME_CACHE_MAX = 1024
+# What the writer does with a field, by field-name; names are validated once
+# and remembered (applications reuse a few names).
+_ORDINARY, _CONTENT_LENGTH, _CONNECTION, _UPGRADE, _HOP_BY_HOP = range(5)
+_NAME_KINDS: dict[str, int] = {}
+_NAME_KINDS_MAX = 1024
+
+
+def _name_kind(name: Any) -> int:
+    """Validate a response field-name (RFC 9110 section 5.1) and classify it.
+
+    Raises TypeError for a non-str and InvalidResponseHeaderName for a name
+    that is not a token.
+    """
+    if not isinstance(name, str):
+        raise TypeError("%r is not a string" % (name,))
+    if TOKEN_RE.fullmatch(name) is None:
+        raise InvalidResponseHeaderName(name)
+    lname = name.lower()
+    if lname == "content-length":
+        kind = _CONTENT_LENGTH
+    elif lname == "connection":
+        kind = _CONNECTION
+    elif lname == "upgrade":
+        kind = _UPGRADE
+    elif lname in HOP_BY_HOP:
+        kind = _HOP_BY_HOP
+    else:
+        kind = _ORDINARY
+    if type(name) is str and len(_NAME_KINDS) < _NAME_KINDS_MAX:
+        _NAME_KINDS[name] = kind
+    return kind
+
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_date_cache: list[Any] = [-1, ""]
+# [second, IMF-fixdate, "Date: ...\r\n" line]
+_date_cache: list[Any] = [-1, "", ""]
 
 
 def http_date_cached() -> str:
@@ -50,12 +80,45 @@ def http_date_cached() -> str:
     now = int(time.time())
     if _date_cache[0] != now:
         t = time.gmtime(now)
-        _date_cache[1] = "%s, %02d %s %04d %02d:%02d:%02d GMT" % (
+        date = "%s, %02d %s %04d %02d:%02d:%02d GMT" % (
             _WEEKDAYS[t.tm_wday], t.tm_mday, _MONTHS[t.tm_mon], t.tm_year,
             t.tm_hour, t.tm_min, t.tm_sec,
         )
-        _date_cache[0] = now
+        # replaced as a whole so that a thread never sees a mixed pair
+        _date_cache[:] = [now, date, "Date: %s\r\n" % date]
     return _date_cache[1]
+
+
+def _date_line() -> str:
+    """``Date: <IMF-fixdate>\r\n``, formatted at most once per second."""
+    cache = _date_cache
+    if cache[0] != int(time.time()):
+        http_date_cached()
+    return cache[2]
+
+
+_SERVER_LINE = "Server: %s\r\n" % SERVER
+_CONNECTION_LINES = {
+    "upgrade": "Connection: upgrade\r\n",
+    "close": "Connection: close\r\n",
+    "keep-alive": "Connection: keep-alive\r\n",
+}
+# (version, status) -> status line; statuses come from applications, so the
+# table is bounded.
+_STATUS_LINES: dict[tuple[Any, str], str] = {}
+_STATUS_LINES_MAX = 256
+# validated status strings -> status code (same bound)
+_STATUS_CODES: dict[str, int] = {}
+
+
+def _status_line(version: Any, status: str) -> str:
+    key = (version, status)
+    line = _STATUS_LINES.get(key)
+    if line is None:
+        line = "HTTP/%s.%s %s\r\n" % (version[0], version[1], status)
+        if len(_STATUS_LINES) < _STATUS_LINES_MAX:
+            _STATUS_LINES[key] = line
+    return line
 
 
 def _reraise(exc_info: Any) -> None:
@@ -160,7 +223,11 @@ class Response:
             finally:
                 exc_info = None
 
-        code = parse_status(status)
+        code = _STATUS_CODES.get(status) if type(status) is str else None
+        if code is None:
+            code = parse_status(status)
+            if type(status) is str and len(_STATUS_CODES) < _STATUS_LINES_MAX:
+                _STATUS_CODES[status] = code
         if self.status is not None:
             # exc_info given before the head went out: the error response
             # replaces the earlier status and fields.
@@ -195,29 +262,27 @@ class Response:
         value or Content-Length.
         """
         kept: list[tuple[str, str]] = []
+        append = kept.append
         length = self.response_length
         upgrade = self.upgrade
         close = self.must_close
-        names = _NAME_CACHE
+        kinds = _NAME_KINDS
         invalid = INVALID_VALUE_RE.search
         # Nothing is stored on self until every field has passed, so an
         # application may catch the error and call start_response again.
         for name, value in headers:
-            lname = names.get(name) if type(name) is str else None
-            if lname is None:
-                if not isinstance(name, str):
-                    raise TypeError("%r is not a string" % (name,))
-                if TOKEN_RE.fullmatch(name) is None:
-                    raise InvalidResponseHeaderName(name)
-                lname = name.lower()
-                if len(names) < _NAME_CACHE_MAX:
-                    names[name] = lname
-            if not isinstance(value, str):
+            kind = kinds.get(name) if type(name) is str else None
+            if kind is None:
+                kind = _name_kind(name)
+            # every value is checked, every time (response splitting)
+            if type(value) is not str and not isinstance(value, str):
                 raise TypeError("%r is not a string" % (value,))
             if invalid(value) is not None:
                 raise InvalidResponseHeader(name)
             value = value.strip(" \t")
-            if lname == "content-length":
+            if kind == _ORDINARY:
+                append((name, value))
+            elif kind == _CONTENT_LENGTH:
                 if not value.isdigit() or not value.isascii():
                     raise InvalidResponseHeader(name)
                 if length is not None:
@@ -225,15 +290,13 @@ class Response:
                         raise InvalidResponseHeader(name)
                     continue  # an identical repeat is sent once
                 length = int(value)
-            elif lname in HOP_BY_HOP:
-                if lname == "connection":
-                    tokens = {t.strip(" \t").lower() for t in value.split(",")}
-                    upgrade = upgrade or "upgrade" in tokens
-                    close = close or "close" in tokens
-                elif lname == "upgrade" and value.lower() == "websocket":
-                    kept.append((name, value))
-                continue
-            kept.append((name, value))
+                append((name, value))
+            elif kind == _CONNECTION:
+                tokens = {t.strip(" \t").lower() for t in value.split(",")}
+                upgrade = upgrade or "upgrade" in tokens
+                close = close or "close" in tokens
+            elif kind == _UPGRADE and value.lower() == "websocket":
+                append((name, value))
         self.headers.extend(kept)
         self.response_length = length
         self.upgrade = upgrade
@@ -256,12 +319,12 @@ class Response:
         chunked, ``Transfer-Encoding: chunked``."""
         connection = ("upgrade" if self.upgrade
                       else "close" if self.should_close() else "keep-alive")
-        version = self.req.version
+        server = self.version
         lines = [
-            "HTTP/%s.%s %s\r\n" % (version[0], version[1], self.status),
-            "Server: %s\r\n" % self.version,
-            "Date: %s\r\n" % http_date_cached(),
-            "Connection: %s\r\n" % connection,
+            _status_line(self.req.version, self.status),
+            _SERVER_LINE if server is SERVER else "Server: %s\r\n" % server,
+            _date_line(),
+            _CONNECTION_LINES[connection],
         ]
         if self.chunked:
             lines.append("Transfer-Encoding: chunked\r\n")
@@ -276,7 +339,7 @@ class Response:
 
     def _head_bytes(self) -> bytes:
         lines = self.default_headers()
-        lines.extend("%s: %s\r\n" % (k, v) for k, v in self.headers)
+        lines += [f"{k}: {v}\r\n" for k, v in self.headers]
         lines.append("\r\n")
         # latin-1: fields were validated, so only fields appended directly
         # to ``headers`` can fail here (UnicodeEncodeError).

@@ -99,6 +99,9 @@ class Setting(metaclass=SettingMeta):
         sink = self._sink
         if sink is not None:
             sink[self.name] = val  # type: ignore[index]
+            # Config.generation: caches derived from the whole configuration
+            # (parser settings, environ bases) notice the change by it.
+            sink["generation"] = sink.get("generation", 0) + 1
 
     def bind_mirror(self, sink: dict[str, Any] | None) -> None:
         """Mirror this setting's value into ``sink[name]`` from now on (None stops)."""

@@ -7,7 +7,7 @@ error response sent for a bad request.
 
 from __future__ import annotations
 
-import io
+import contextlib
 import os
 import signal
 import ssl
@@ -67,6 +67,35 @@ def _thread_stacks(current_frame: Any = None) -> str:
     return "\n".join(parts)
 
 
+# worker signal -> name of the Worker method that handles it
+_SIGNAL_METHODS = (
+    ("SIGQUIT", "handle_quit"),
+    ("SIGTERM", "handle_exit"),
+    ("SIGINT", "handle_quit"),
+    ("SIGWINCH", "handle_winch"),
+    ("SIGUSR1", "handle_usr1"),
+    ("SIGABRT", "handle_abort"),
+)
+
+# signals whose handler must not make a blocking call in the app fail with EINTR
+_RESTARTING = ("SIGTERM", "SIGUSR1")
+
+
+def _request_budget(cfg: Any) -> int:
+    """Requests this worker serves before it restarts (max_requests plus jitter)."""
+    limit = cfg.max_requests
+    if limit <= 0:
+        return sys.maxsize
+    return limit + randint(0, max(cfg.max_requests_jitter, 0))
+
+
+def _syntax_error_page(exc: SyntaxError) -> str:
+    """The traceback text shown by the placeholder app while a file is broken."""
+    parts = traceback.format_tb(exc.__traceback__)
+    parts.extend(traceback.format_exception_only(type(exc), exc))
+    return "".join(parts)
+
+
 class Worker:
     """Base worker. Subclasses implement ``run()``.
 
@@ -83,8 +112,8 @@ class Worker:
         log: the Logger.
     """
 
-    SIGNALS = [getattr(signal, "SIG%s" % x) for x in
-               "ABRT HUP QUIT INT TERM USR1 USR2 WINCH CHLD".split()]
+    SIGNALS = [signal.Signals["SIG" + _name] for _name in
+               ("ABRT", "HUP", "QUIT", "INT", "TERM", "USR1", "USR2", "WINCH", "CHLD")]
 
     PIPE: list[int] = []
     # set once the master is found dead (see _arm_orphan_deadline)
@@ -92,30 +121,32 @@ class Worker:
 
     def __init__(self, age: int, ppid: int, sockets: list[Any], app: Any, timeout: float,
                  cfg: Any, log: Any) -> None:
-        self.age = age
-        self.pid: Any = "[booting]"
-        self.ppid = ppid
+        # what the arbiter hands over
+        self.age, self.ppid = age, ppid
         self.sockets = sockets
-        self.app = app
+        self.app, self.cfg, self.log = app, cfg, log
         self.timeout = timeout
-        self.cfg = cfg
-        self.booted = False
-        self.aborted = False
-        self.reloader: Any = None
-        self.nr = 0
-        if cfg.max_requests > 0:
-            self.max_requests = cfg.max_requests + randint(0, max(cfg.max_requests_jitter, 0))
-        else:
-            self.max_requests = sys.maxsize
+        # state; the pid is known only after fork
+        self.pid: Any = "[booting]"
         self.alive = True
-        self.log = log
+        self.booted = self.aborted = False
+        self.nr = 0
+        self.max_requests = _request_budget(cfg)
         self.tmp = WorkerTmp(cfg)
+        self.reloader: Any = None
         self.wsgi: Any = None
         self.wait_fds: list[Any] = []
         self._orphan_deadline: float | None = None
 
     def __str__(self) -> str:
         return "<Worker %s>" % self.pid
+
+    def _master_vanished(self) -> bool:
+        """True (after a log line) when our parent is no longer the master."""
+        if os.getppid() == self.ppid:
+            return False
+        self.log.info("Parent changed, shutting down: %s", self)
+        return True
 
     def notify(self) -> None:
         """Heartbeat: tell the arbiter we are alive. Call at least every ``self.timeout`` s.
@@ -124,17 +155,13 @@ class Worker:
         (``alive = False``) and is guaranteed to exit within ``graceful_timeout`` s.
         """
         self.tmp.notify()
-        if self._orphan_deadline is None and os.getppid() != self.ppid:
-            self.log.info("Parent changed, shutting down: %s", self)
+        if self._orphan_deadline is None and self._master_vanished():
             self.alive = False
             self._arm_orphan_deadline(in_signal_handler=False)
 
     def is_parent_alive(self) -> bool:
         """False (and a log line) once the master is gone (our parent pid changed)."""
-        if self.ppid != os.getppid():
-            self.log.info("Parent changed, shutting down: %s", self)
-            return False
-        return True
+        return not self._master_vanished()
 
     def _arm_orphan_deadline(self, in_signal_handler: bool) -> None:
         """The master is gone, so nobody enforces timeouts any more: make sure
@@ -169,60 +196,66 @@ class Worker:
         close-on-exec, signals, reloader, ``load_wsgi()``, post_worker_init
         hook, ``booted = True``, ``run()``.
         """
-        if self.cfg.env:
-            for k, v in self.cfg.env.items():
-                os.environ[k] = v
-
-        util.set_owner_process(self.cfg.uid, self.cfg.gid, initgroups=self.cfg.initgroups)
+        cfg = self.cfg
+        os.environ.update(cfg.env or {})
+        util.set_owner_process(cfg.uid, cfg.gid, initgroups=cfg.initgroups)
         # after any uid change: changing credentials clears the parent-death signal
         _set_parent_death_signal(signal.SIGTERM)
-        if self.ppid != os.getppid():
+        if os.getppid() != self.ppid:
             self.alive = False
-
         util.seed()
 
-        if self.PIPE:
-            for fd in self.PIPE:
-                _close_fd(fd)
-        self.PIPE = list(os.pipe())
-        for fd in self.PIPE:
-            util.set_non_blocking(fd)
-            util.close_on_exec(fd)
-
-        for s in self.sockets:
-            util.close_on_exec(s)
-        util.close_on_exec(self.tmp.fileno())
-
-        self.wait_fds = self.sockets + [self.PIPE[0]]
-
-        self.log.close_on_exec()
-
+        self._open_self_pipe()
+        self._keep_fds_from_children()
+        self.wait_fds = [*self.sockets, self.PIPE[0]]
         self.init_signals()
 
-        if self.cfg.reload:
-            def changed(fname: str) -> None:
-                self.log.info("Worker reloading: %s modified", fname)
-                self.alive = False
-                try:
-                    os.write(self.PIPE[1], b"1")
-                except OSError:
-                    pass
-                self.cfg.worker_int(self)
-                time.sleep(0.1)
-                sys.exit(0)
-
-            reloader_cls = reloader_engines[self.cfg.reload_engine]
-            self.reloader = reloader_cls(extra_files=self.cfg.reload_extra_files,
-                                         callback=changed)
-
+        if cfg.reload:
+            engine = reloader_engines[cfg.reload_engine]
+            self.reloader = engine(extra_files=cfg.reload_extra_files,
+                                   callback=self._source_changed)
         self.load_wsgi()
         if self.reloader:
             self.reloader.start()
 
-        self.cfg.post_worker_init(self)
-
+        cfg.post_worker_init(self)
         self.booted = True
         self.run()
+
+    def _open_self_pipe(self) -> None:
+        """(Re)create PIPE: signals write to it to wake a sleeping loop."""
+        for old in self.PIPE:
+            _close_fd(old)
+        pipe = list(os.pipe())
+        for end in pipe:
+            util.set_non_blocking(end)
+            util.close_on_exec(end)
+        self.PIPE = pipe
+
+    def _keep_fds_from_children(self) -> None:
+        """Processes the application spawns must not inherit listeners or logs."""
+        for fd_owner in [*self.sockets, self.tmp.fileno()]:
+            util.close_on_exec(fd_owner)
+        self.log.close_on_exec()
+
+    def _source_changed(self, fname: str) -> None:
+        """Reloader callback (its own thread): a watched file changed."""
+        self.log.info("Worker reloading: %s modified", fname)
+        self.alive = False
+        with contextlib.suppress(OSError):
+            os.write(self.PIPE[1], b"1")
+        self._exit_now(self.cfg.worker_int, 0, pause=0.1)
+
+    def _exit_now(self, hook: Any, status: int, pause: float = 0.0) -> None:
+        """Stop serving, run ``hook(self)`` and leave the process with ``status``.
+
+        ``pause`` gives log handlers a moment before the exit.
+        """
+        self.alive = False
+        hook(self)
+        if pause:
+            time.sleep(pause)
+        sys.exit(status)
 
     def load_wsgi(self) -> None:
         """Set ``self.wsgi`` to ``self.app.wsgi()``.
@@ -233,16 +266,15 @@ class Worker:
         """
         try:
             self.wsgi = self.app.wsgi()
-        except SyntaxError as e:
+            return
+        except SyntaxError as exc:
             if not self.cfg.reload:
                 raise
-            self.log.exception(e)
-            if self.reloader is not None and e.filename:
-                self.reloader.add_extra_file(e.filename)
-            with io.StringIO() as tb_string:
-                traceback.print_tb(e.__traceback__, file=tb_string)
-                tb_string.write("".join(traceback.format_exception_only(type(e), e)))
-                self.wsgi = util.make_fail_app(tb_string.getvalue())
+            broken = exc
+        self.log.exception(broken)
+        if broken.filename and self.reloader is not None:
+            self.reloader.add_extra_file(broken.filename)
+        self.wsgi = util.make_fail_app(_syntax_error_page(broken))
 
     def init_signals(self) -> None:
         """Reset SIGNALS to default, then install the worker handlers.
@@ -251,21 +283,13 @@ class Worker:
         ABRT: abort after dumping thread stacks. Signals write to ``PIPE[1]``
         (``signal.set_wakeup_fd``) to wake a sleeping loop.
         """
-        for s in self.SIGNALS:
-            signal.signal(s, signal.SIG_DFL)
-        signal.signal(signal.SIGQUIT, self.handle_quit)
-        signal.signal(signal.SIGTERM, self.handle_exit)
-        signal.signal(signal.SIGINT, self.handle_quit)
-        signal.signal(signal.SIGWINCH, self.handle_winch)
-        signal.signal(signal.SIGUSR1, self.handle_usr1)
-        signal.signal(signal.SIGABRT, self.handle_abort)
-
-        # let a blocking call in the app complete instead of failing with EINTR
-        signal.siginterrupt(signal.SIGTERM, False)
-        signal.siginterrupt(signal.SIGUSR1, False)
-
-        if hasattr(signal, "set_wakeup_fd"):
-            signal.set_wakeup_fd(self.PIPE[1])
+        for signum in self.SIGNALS:
+            signal.signal(signum, signal.SIG_DFL)
+        for name, method in _SIGNAL_METHODS:
+            signal.signal(getattr(signal, name), getattr(self, method))
+        for name in _RESTARTING:
+            signal.siginterrupt(getattr(signal, name), False)
+        signal.set_wakeup_fd(self.PIPE[1])
 
     def handle_usr1(self, sig: int, frame: Any) -> None:
         """SIGUSR1: reopen log files."""
@@ -283,22 +307,16 @@ class Worker:
 
     def handle_quit(self, sig: int, frame: Any) -> None:
         """SIGQUIT/SIGINT: run the worker_int hook and exit at once."""
-        self.alive = False
-        self.cfg.worker_int(self)
-        time.sleep(0.1)
-        sys.exit(0)
+        self._exit_now(self.cfg.worker_int, 0, pause=0.1)
 
     def handle_abort(self, sig: int, frame: Any) -> None:
         """SIGABRT (sent by the arbiter on timeout): log every thread's stack,
         run the worker_abort hook and exit 1."""
         self.alive = False
-        try:
+        with contextlib.suppress(Exception):
             self.log.error("Worker (pid:%s) aborted; thread stacks:\n%s",
                            os.getpid(), _thread_stacks(frame))
-        except Exception:
-            pass
-        self.cfg.worker_abort(self)
-        sys.exit(1)
+        self._exit_now(self.cfg.worker_abort, 1)
 
     def handle_winch(self, sig: int, fname: Any) -> None:
         """SIGWINCH: ignored by workers."""
@@ -333,11 +351,12 @@ class Worker:
             mesg = "'%s'" % str(exc)
             self.log.warning("Invalid request from ip=%s: %s", _peer_ip(addr), exc)
         else:
-            if hasattr(req, "uri"):
-                self.log.exception("Error handling request %s", req.uri)
-            else:
-                self.log.exception("Error handling request (no URI read)")
             status_code, reason, mesg = 500, "Internal Server Error", ""
+            uri = getattr(req, "uri", _NO_URI)
+            if uri is _NO_URI:
+                self.log.exception("Error handling request (no URI read)")
+            else:
+                self.log.exception("Error handling request %s", uri)
 
         if req is not None and hasattr(req, "method"):
             try:
@@ -357,6 +376,9 @@ class Worker:
             util.write_error(client, status_code, reason, mesg)
         except Exception:
             self.log.debug("Failed to send error message.")
+
+
+_NO_URI = object()
 
 
 def _peer_ip(addr: Any) -> str:

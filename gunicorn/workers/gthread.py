@@ -68,6 +68,10 @@ _EPOLLRDHUP = getattr(select, "EPOLLRDHUP", 0x2000)
 
 # errno values that only mean the peer went away or timed out.
 _QUIET_ERRNOS = PEER_GONE
+# when the worker stops, an idle connection stays open this long (seconds) so a
+# request the client already sent on it is still answered (with
+# "Connection: close") instead of being cut off
+_STOP_LINGER = 2.0
 
 
 def _take_buffered(reader: Any) -> bytes:
@@ -110,10 +114,9 @@ class TConn:
     )
 
     def __init__(self, cfg: Any, sock: Any, client: Any, server: Any) -> None:
-        self.cfg = cfg
-        self.sock = sock
-        self.client = client
-        self.server = server
+        self.cfg, self.sock = cfg, sock
+        # peer and listener addresses, as accept() and getsockname() gave them
+        self.client, self.server = client, server
         self.timeout: float | None = None
         self.reader = SocketUnreader(sock, _RECV_SIZE)
         self.parser = self.reader
@@ -801,7 +804,13 @@ class ThreadWorker(base.Worker):
         self._graceful_stop()
 
     def _graceful_stop(self) -> None:
-        """Stop accepting, finish in-flight requests within graceful_timeout."""
+        """Stop accepting, finish in-flight requests within graceful_timeout.
+
+        Idle connections (fresh ones, and kept-alive ones whose last response
+        promised to keep them open) are given ``_STOP_LINGER`` seconds: a
+        request arriving meanwhile is served with ``Connection: close``
+        (RFC 9112 section 9.6). Silent ones are closed after that.
+        """
         self.alive = False
         self.set_accept_enabled(False)
         for listener, _server, _tcp in self._listeners.values():
@@ -809,22 +818,20 @@ class ThreadWorker(base.Worker):
                 listener.close()
             except OSError:
                 pass
-        now = time.monotonic()
-        deadline = now + self.cfg.graceful_timeout
-        # connections accepted but not served yet get a short window for
-        # their first request; kept-alive idle ones never hold up the drain
-        fresh_until = min(deadline, now + 2.0)
+        deadline = time.monotonic() + self.cfg.graceful_timeout
+        # when the drain first saw each connection idle
+        idle_since: dict[TConn, float] = {}
         while True:
             now = time.monotonic()
-            waiting_fresh = False
+            lingering = False
             for conn in list(self._idle):
-                if conn.state == BUSY or conn.pending:
+                if conn.state == BUSY:
                     continue
-                if conn.req_count == 0 and now < fresh_until:
-                    waiting_fresh = True
+                if now - idle_since.setdefault(conn, now) < _STOP_LINGER:
+                    lingering = True
                     continue
                 self._close_loop(conn)
-            if (self._busy <= 0 and not waiting_fresh) or now >= deadline:
+            if now >= deadline or (self._busy <= 0 and not lingering):
                 break
             self.notify()
             self.wait_for_and_dispatch_events(min(0.1, max(0.0, deadline - now)))
@@ -853,9 +860,9 @@ class ThreadWorker(base.Worker):
                 keepalive = not fs.cancelled() and bool(fs.result())
             except Exception:
                 keepalive = False
-        with self._lock:
-            self._busy -= 1
-        if keepalive and self.alive and conn.state == BUSY:
+        # a response that announced keep-alive keeps its connection open even
+        # when the worker is stopping: the drain loop lingers on it
+        if keepalive and conn.state == BUSY:
             if conn.is_ssl:
                 try:
                     conn.sock.setblocking(False)
@@ -873,9 +880,13 @@ class ThreadWorker(base.Worker):
                         self.poller.arm(conn)
                     except (OSError, ValueError):
                         self._idle.discard(conn)
-                        self._close_pool(conn)
-                return
-        self._close_pool(conn)
+                        keepalive = False
+        # counted down only now, so the drain never sees this connection in
+        # neither the busy count nor the idle set
+        with self._lock:
+            self._busy -= 1
+        if not keepalive:
+            self._close_pool(conn)
 
     def _close_pool(self, conn: TConn) -> None:
         """Close a connection owned by a pool thread."""
@@ -926,9 +937,8 @@ class ThreadWorker(base.Worker):
                 if not leftover:
                     break
                 pending += leftover
-                if not self.alive:
-                    break
-                # pipelined: answer the next request now if its head is here
+                # pipelined (also while stopping: that answer says close):
+                # answer the next request now if its head is here
                 conn.scan_from = 0
                 conn.head_check = None
                 if not self._head_ready(conn):

@@ -115,39 +115,47 @@ class SyncWorker(base.Worker):
             try:
                 client, addr = accept()
             except OSError as e:
-                if e.errno not in _ACCEPT_AGAIN:
-                    raise
-                if not self.is_parent_alive():
-                    return
-                try:
-                    self.wait(timeout)  # notifies too
-                except StopWaiting:
-                    return
-                next_notify = monotonic() + interval
-                continue
+                if e.errno in _ACCEPT_AGAIN:
+                    # idle: sleep in select (which sends the heartbeat too)
+                    if not self._idle(timeout):
+                        return
+                    next_notify = monotonic() + interval
+                    continue
+                raise
             handle(listener, client, addr)
+
+    def _idle(self, timeout: float) -> bool:
+        """Wait for work; False when the worker must stop (master gone, pipe closed)."""
+        if not self.is_parent_alive():
+            return False
+        try:
+            self.wait(timeout)
+        except StopWaiting:
+            return False
+        return True
+
+    def _accept_ready(self, listener: Any) -> None:
+        """accept() on a listener select() reported; losing the race is fine."""
+        try:
+            self.accept(listener)
+        except OSError as e:
+            if e.errno in _ACCEPT_AGAIN:
+                return
+            raise
 
     def run_for_multiple(self, timeout: float) -> None:
         """Serve several listeners: wait, then accept on each readable one."""
-        while self.alive:
-            self.notify()
+        while self.alive and self.is_parent_alive():
             try:
-                ready = self.wait(timeout)
+                ready = self.wait(timeout)  # also the heartbeat
             except StopWaiting:
                 return
-            if ready is not None:
-                for listener in ready:
-                    if listener == self.PIPE[0]:
-                        continue
-                    try:
-                        self.accept(listener)
-                    except OSError as e:
-                        if e.errno not in _ACCEPT_AGAIN:
-                            raise
-                    if not self.alive:
-                        break
-            if not self.is_parent_alive():
-                return
+            pipe = self.PIPE[0]
+            for listener in ready or ():
+                if listener != pipe:
+                    self._accept_ready(listener)
+                if not self.alive:
+                    break
 
     def run(self) -> None:
         """Serve until ``alive`` turns False (or the master goes away)."""
@@ -166,11 +174,8 @@ class SyncWorker(base.Worker):
             info[s] = (sock.fast_acceptor(s), server)
         self._listener_info = info
 
-        timeout = self.timeout or 0.5
-        if len(self.sockets) > 1:
-            self.run_for_multiple(timeout)
-        else:
-            self.run_for_one(timeout)
+        serve = self.run_for_multiple if len(self.sockets) > 1 else self.run_for_one
+        serve(self.timeout or 0.5)
 
     def _parser(self, client: Any, addr: Any) -> Any:
         get_parser = getattr(self, "_get_parser", None)
@@ -216,10 +221,11 @@ class SyncWorker(base.Worker):
     def _before_app(self, resp: Any, environ: dict[str, Any]) -> None:
         """One request per connection; count it against max_requests."""
         resp.force_close()
-        self.nr += 1
-        if self.nr >= self.max_requests:
-            self.log.info("Autorestarting worker after current request.")
-            self.alive = False
+        self.nr = served = self.nr + 1
+        if served < self.max_requests:
+            return
+        self.log.info("Autorestarting worker after current request.")
+        self.alive = False
 
     def handle_request(self, listener: Any, req: Any, client: Any, addr: Any) -> None:
         """Run the application for ``req`` and write its response.

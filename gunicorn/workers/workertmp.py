@@ -13,6 +13,28 @@ from gunicorn import util
 IS_CYGWIN = platform.system().startswith("CYGWIN")
 
 
+def _open_heartbeat_file(cfg: Any) -> Any:
+    """Create the file with mkstemp() under ``cfg.umask``, hand it to the
+    worker's user, and drop its name so nothing is left behind on disk."""
+    saved = os.umask(cfg.umask)
+    try:
+        fd, path = tempfile.mkstemp(prefix="wgunicorn-", dir=cfg.worker_tmp_dir)
+    finally:
+        os.umask(saved)
+    # unbuffered: the file is never written, only its timestamps change
+    handle = os.fdopen(fd, "w+b", buffering=0)
+    try:
+        # the worker may run as another user: it must still be able to touch the file
+        if (cfg.uid, cfg.gid) != (os.geteuid(), os.getegid()):
+            util.chown(path, cfg.uid, cfg.gid)
+        if not IS_CYGWIN:  # Cygwin cannot unlink a file that is still open
+            util.unlink(path)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
 class WorkerTmp:
     """An unlinked temporary file whose mtime is the worker's last heartbeat.
 
@@ -28,23 +50,10 @@ class WorkerTmp:
     """
 
     def __init__(self, cfg: Any) -> None:
-        fdir = cfg.worker_tmp_dir
-        if fdir and not os.path.isdir(fdir):
-            raise RuntimeError("%s doesn't exist. Can't create workertmp." % fdir)
-        old_umask = os.umask(cfg.umask)
-        try:
-            fd, name = tempfile.mkstemp(prefix="wgunicorn-", dir=fdir)
-        finally:
-            os.umask(old_umask)
-        try:
-            if cfg.uid != os.geteuid() or cfg.gid != os.getegid():
-                util.chown(name, cfg.uid, cfg.gid)
-            if not IS_CYGWIN:
-                util.unlink(name)
-            self._tmp = os.fdopen(fd, "w+b", 0)
-        except BaseException:
-            os.close(fd)
-            raise
+        directory = cfg.worker_tmp_dir
+        if directory and not os.path.isdir(directory):
+            raise RuntimeError("%s doesn't exist. Can't create workertmp." % directory)
+        self._tmp = _open_heartbeat_file(cfg)
 
     def notify(self) -> None:
         """Record a heartbeat: set atime and mtime to ``time.monotonic()``."""

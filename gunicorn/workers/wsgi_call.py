@@ -29,6 +29,21 @@ def _noop(*args: Any) -> None:
     return None
 
 
+def _send_body(resp: Any, body: Any, file_wrapper: type) -> None:
+    """Write the application's response body and finish the response.
+
+    A ``wsgi.file_wrapper`` body goes through ``resp.write_file`` (sendfile
+    when possible); any other iterable is written chunk by chunk.
+    """
+    if isinstance(body, file_wrapper):
+        resp.write_file(body)
+    else:
+        write = resp.write
+        for chunk in body:
+            write(chunk)
+    resp.close()
+
+
 class WSGICall:
     """The request/response cycle of one worker, with its hooks cached.
 
@@ -93,18 +108,15 @@ class WSGICall:
             request_start = datetime.now()
             resp, environ = wsgi.create(req, sock, client, server, self.cfg)
             before_app(resp, environ)
-            respiter = worker.wsgi(environ, resp.start_response)
+            body = worker.wsgi(environ, resp.start_response)
             try:
-                if isinstance(respiter, environ["wsgi.file_wrapper"]):
-                    resp.write_file(respiter)
-                else:
-                    for item in respiter:
-                        resp.write(item)
-                resp.close()
+                _send_body(resp, body, environ["wsgi.file_wrapper"])
             finally:
                 self.log.access(resp, req, environ, datetime.now() - request_start)
-                if hasattr(respiter, "close"):
-                    respiter.close()
+                # PEP 3333: close() is called however the iteration ended
+                release = getattr(body, "close", None)
+                if release is not None:
+                    release()
             return resp
         except Exception as e:
             if isinstance(e, OSError) and e.errno in PEER_GONE:

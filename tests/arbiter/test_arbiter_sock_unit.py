@@ -3,6 +3,7 @@
 import logging
 import os
 import socket
+import sys
 
 import pytest
 
@@ -151,3 +152,82 @@ def test_tls_helpers_exported():
     for name in ("ssl_context", "ssl_wrap_socket", "get_negotiated_protocol",
                  "is_http2_negotiated", "_get_alpn_protocols"):
         assert callable(getattr(sock, name))
+
+
+def _spy_listen(monkeypatch):
+    calls = []
+    real = socket.socket.listen
+
+    def listen(self, *args):
+        calls.append(args)
+        return real(self, *args)
+
+    monkeypatch.setattr(socket.socket, "listen", listen)
+    return calls
+
+
+def test_inherited_listening_fd_is_not_listened_again(monkeypatch):
+    raw = socket.socket()
+    raw.bind(("127.0.0.1", 0))
+    raw.listen(7)
+    fd = raw.detach()
+    calls = _spy_listen(monkeypatch)
+    [lnr] = sock.create_sockets(make_cfg("127.0.0.1:0"), LOG, fds=[fd])
+    try:
+        assert calls == []
+        assert lnr.fileno() == fd
+    finally:
+        lnr.close()
+
+
+def test_fd_bind_of_bound_but_not_listening_socket_listens(monkeypatch):
+    raw = socket.socket()
+    raw.bind(("127.0.0.1", 0))
+    port = raw.getsockname()[1]
+    fd = raw.detach()
+    calls = _spy_listen(monkeypatch)
+    [lnr] = sock.create_sockets(make_cfg("fd://%d" % fd, backlog=64), LOG)
+    try:
+        assert calls == [(64,)]
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            pass
+    finally:
+        lnr.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="abstract namespace is Linux only")
+@pytest.mark.parametrize("mark", ["@", "\0"])
+def test_abstract_unix_names_touch_no_file(tmp_path, monkeypatch, mark):
+    monkeypatch.chdir(tmp_path)
+    chowned = []
+    monkeypatch.setattr(sock.util, "chown", lambda *a: chowned.append(a))
+    stats = []
+    real_stat = os.stat
+    monkeypatch.setattr(sock.os, "stat", lambda p, *a, **k: stats.append(p) or real_stat(p, *a, **k))
+    name = "%sgunicorn-abstract-%d" % (mark, os.getpid())
+    [lnr] = sock.create_sockets(make_cfg("unix:" + name), LOG)
+    try:
+        assert isinstance(lnr, sock.UnixSocket)
+        assert str(lnr) == "unix:" + name
+        assert lnr.getsockname() == ("\0" + name[1:]).encode()
+        assert not [p for p in stats if "gunicorn-abstract" in str(p)]
+        assert chowned == []
+        with socket.socket(socket.AF_UNIX) as client:
+            client.connect("\0" + name[1:])
+    finally:
+        sock.close_sockets([lnr])
+    assert os.listdir(tmp_path) == []
+
+
+def test_filesystem_unix_socket_still_checked_and_chowned(tmp_path, monkeypatch):
+    chowned = []
+    monkeypatch.setattr(sock.util, "chown", lambda *a: chowned.append(a))
+    path = str(tmp_path / "s.sock")
+    (tmp_path / "s.sock").write_text("not a socket")
+    with pytest.raises(ValueError, match="is not a socket"):
+        sock.create_sockets(make_cfg("unix:" + path), LOG)
+    os.unlink(path)
+    [lnr] = sock.create_sockets(make_cfg("unix:" + path), LOG)
+    sock.close_sockets([lnr])
+    assert chowned and chowned[0][0] == path
+    assert not os.path.exists(path)

@@ -184,3 +184,16 @@ def test_half_written_certificate_keeps_old_context(files, monkeypatch):
     assert tls.ssl_context(cfg) is first
     reissue_server_cert(files)
     assert tls.ssl_context(cfg) is not first
+
+
+def test_alpn_never_offers_h3():
+    from types import SimpleNamespace
+
+    from gunicorn import tls
+
+    assert "h3" not in tls.ALPN_PROTOCOL_MAP
+    conf = SimpleNamespace(http_protocols=["h3", "h2", "h1"])
+    offered = tls._get_alpn_protocols(conf)
+    assert "h3" not in offered
+    if offered:  # h2 stack installed
+        assert offered == ["h2", "http/1.1"]

@@ -294,3 +294,27 @@ def test_expect_continue_sent_at_once_without_reader():
     sock = mock.MagicMock()
     make(req, sock=sock)
     sock.sendall.assert_called_once_with(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+
+def test_base_environ_of_a_config_follows_set():
+    from gunicorn.config import Config
+
+    cfg = Config()
+    assert base_environ(cfg)["wsgi.multiprocess"] is False
+    first = base_environ(cfg)
+    first["mutated"] = True
+    assert "mutated" not in base_environ(cfg)
+    cfg.set("workers", 3)
+    assert base_environ(cfg)["wsgi.multiprocess"] is True
+
+
+def test_script_name_environment_read_per_request(monkeypatch):
+    monkeypatch.delenv("SCRIPT_NAME", raising=False)
+    _, env = make(FakeRequest(uri="/app/x"))
+    assert env["SCRIPT_NAME"] == "" and env["PATH_INFO"] == "/app/x"
+    monkeypatch.setenv("SCRIPT_NAME", "/app")
+    _, env = make(FakeRequest(uri="/app/x"))
+    assert env["SCRIPT_NAME"] == "/app" and env["PATH_INFO"] == "/x"
+    monkeypatch.delenv("SCRIPT_NAME")
+    _, env = make(FakeRequest(uri="/app/x"))
+    assert env["SCRIPT_NAME"] == ""

@@ -574,3 +574,33 @@ def test_failed_start_response_leaves_no_state():
     assert resp.response_length is None and not resp.must_close and resp.headers == []
     resp.start_response("200 OK", [("X-Good", "1")])
     assert resp.chunked and resp.headers == [("X-Good", "1")]
+
+
+# ---------------------------------------------------------------- caches keep validating
+
+
+@pytest.mark.parametrize("status", ["200 OK", "404 Not Found"])
+def test_cached_status_and_names_still_validate_every_value(status):
+    from gunicorn.http.errors import InvalidResponseHeader, InvalidResponseStatus
+
+    for _ in range(2):
+        resp = Response(FakeRequest(), mock.MagicMock(), FakeConfig())
+        resp.start_response(status, [("X-Cached", "fine")])
+        assert resp.status_code == int(status[:3])
+    resp = Response(FakeRequest(), mock.MagicMock(), FakeConfig())
+    with pytest.raises(InvalidResponseHeader):
+        resp.start_response(status, [("X-Cached", "bad\r\nX-Evil: 1")])
+    for _ in range(2):
+        resp = Response(FakeRequest(), mock.MagicMock(), FakeConfig())
+        with pytest.raises(InvalidResponseStatus):
+            resp.start_response("20 OK", [])
+    resp = Response(FakeRequest(), mock.MagicMock(), FakeConfig())
+    with pytest.raises(TypeError):
+        resp.start_response(status, [("X-Cached", 5)])
+
+
+def test_custom_server_version_is_sent():
+    resp = Response(FakeRequest(), mock.MagicMock(), FakeConfig())
+    resp.version = "custom/1"
+    resp.start_response("200 OK", [])
+    assert resp.default_headers()[1] == "Server: custom/1\r\n"

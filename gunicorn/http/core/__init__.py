@@ -5,7 +5,8 @@ No sockets, threads or event loops here; the blocking facades
 
 Main entry points:
 
-* ``ParserSettings(cfg)``: limits and switches read once from a config.
+* ``ParserSettings(cfg)``: limits and switches read once from a config;
+  ``settings_for(cfg)`` shares them per Config until a setting changes.
 * ``HeadParser(settings, trusted).parse(buf)`` -> ``RequestHead`` or None.
 * ``ChunkedDecoder(settings)``: ``feed(data) -> bytes``, ``done``,
   ``trailers``, ``unused``, ``eof()``.
@@ -25,7 +26,7 @@ from .framing import decide_framing, should_close
 from .head import HeadParser, RequestHead, parse_request_line, split_target
 from .policy import FieldPolicy, ip_allowed, peer_is_trusted
 from .proxy import parse_proxy_prefix
-from .settings import ParserSettings
+from .settings import ParserSettings, settings_for
 
 __all__ = [
     "ChunkedDecoder",
@@ -35,6 +36,7 @@ __all__ = [
     "HeadParser",
     "NEED_DATA",
     "ParserSettings",
+    "settings_for",
     "RequestHead",
     "RequestReader",
     "decide_framing",

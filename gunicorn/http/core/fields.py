@@ -3,9 +3,9 @@
 ``parse_field_section`` turns a decoded field block (every field line followed
 by CRLF, the final empty line excluded) into a list of ``(NAME, value)``
 tuples in wire order, with uppercase names and values stripped of SP/HTAB.
-A single regular expression validates the usual block in one pass; only a
-block it refuses is walked line by line to find the precise error (or to
-apply ``permit_obsolete_folding`` / ``strip_header_spaces``).
+A single regular expression validates and splits the usual block in one
+pass; only a block it refuses is walked line by line to find the precise
+error (or to apply ``permit_obsolete_folding`` / ``strip_header_spaces``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ..errors import (
     LimitRequestHeaders,
     ObsoleteFolding,
 )
-from .grammar import FIELD_LINE_RE, FIELD_SECTION_RE, FIELD_VALUE_BADCHAR_RE, TOKEN_RE
+from .grammar import FIELD_LINES_RE, FIELD_VALUE_BADCHAR_RE, TOKEN_RE
 from .settings import ParserSettings
 
 __all__ = ["parse_field_section", "apply_underscore_policy", "FORBIDDEN_TRAILERS"]
@@ -47,13 +47,15 @@ def parse_field_section(block: str, s: ParserSettings) -> list[tuple[str, str]]:
     """
     if not block:
         return []
-    if FIELD_SECTION_RE.fullmatch(block) is not None:
-        pairs = FIELD_LINE_RE.findall(block)
+    pairs = FIELD_LINES_RE.findall(block)
+    if len(pairs) == block.count("\n") and block[-1] == "\n":
+        # every line matched whole (see FIELD_LINES_RE)
         if len(pairs) > s.limit_request_fields:
             raise LimitRequestHeaders("limit request headers fields")
-        if s.limit_request_field_size:
-            _check_line_sizes(block, s.limit_request_field_size)
-        return [(name.upper(), value) for name, value in pairs]
+        size = s.limit_request_field_size
+        if size and len(block) > size:
+            _check_line_sizes(block, size)
+        return [(name.upper(), value.rstrip(" \t")) for name, value in pairs]
     return _parse_slow(block, s)
 
 

@@ -24,13 +24,25 @@ FIELD_VCHAR = r"[\x21-\x7e\x80-\xff]"
 # written so that the surrounding OWS is never captured and nothing backtracks.
 FIELD_VALUE = r"(?:" + FIELD_VCHAR + r"+(?:[ \t]+" + FIELD_VCHAR + r"+)*)?"
 
+# field-value followed by its trailing OWS, for matching whole lines: it
+# starts with a field-vchar, so it never trades characters with the leading
+# OWS and a failing line is rejected in linear time (a field-value pattern
+# between two OWS backtracks quadratically on long runs of spaces).  The
+# caller strips the trailing SP / HTAB.
+FIELD_VALUE_OWS = r"(?:" + FIELD_VCHAR + r"[\t\x20-\x7e\x80-\xff]*)?"
+
 # field-line = field-name ":" OWS field-value OWS           (RFC 9112 5)
-FIELD_LINE = r"(" + TOKEN + r"):[ \t]*(" + FIELD_VALUE + r")[ \t]*\r\n"
+# groups: field-name, field-value with trailing OWS.
+FIELD_LINE = r"(" + TOKEN + r"):[ \t]*(" + FIELD_VALUE_OWS + r")\r\n"
 FIELD_LINE_RE = re.compile(FIELD_LINE)
-# A whole field section (each line with its CRLF) that needs no special care:
-# no obs-fold, no whitespace before ":", no forbidden characters.
+# The field lines of a block, each matched from a line start.  A match never
+# spans an LF, so when the number of matches equals the number of LFs in a
+# block that ends with CRLF, every line matched whole: no obs-fold, no
+# whitespace before ":", no bare CR or LF, no forbidden characters.
+FIELD_LINES_RE = re.compile(r"^" + FIELD_LINE, re.M)
+# A whole field section (each line with its CRLF) that needs no special care.
 FIELD_SECTION_RE = re.compile(
-    r"(?:" + TOKEN + r":[ \t]*" + FIELD_VALUE + r"[ \t]*\r\n)*"
+    r"(?:" + TOKEN + r":[ \t]*" + FIELD_VALUE_OWS + r"\r\n)*"
 )
 FIELD_VALUE_RE = re.compile(FIELD_VALUE)
 # CTLs other than HTAB, and DEL, are never allowed in a field value (RFC 9110 5.5).

@@ -38,10 +38,10 @@ from .settings import ParserSettings
 
 __all__ = ["RequestHead", "HeadParser", "parse_request_line", "split_target"]
 
-# Fields the head parser looks at while walking the section once.
-_SPECIAL = frozenset({
-    "CONTENT-LENGTH", "TRANSFER-ENCODING", "HOST", "CONTENT-TYPE", "EXPECT", "CONNECTION",
-})
+_NO_SECURE: dict[str, str] = {}
+# minor version digit of HTTP/1.x -> version tuple
+_HTTP1_VERSIONS = {str(d): (1, d) for d in range(10)}
+
 
 
 class RequestHead:
@@ -87,8 +87,10 @@ def parse_request_line(line: str, s: ParserSettings) -> tuple[str, str, tuple[in
     (RFC 9112 section 3; method rules of gunicorn on top of RFC 9110 9.1).
     """
     m = FAST_REQUEST_LINE_RE.fullmatch(line)
-    if m is not None and m.group(1) != "CONNECT":
-        return m.group(1), m.group(2), (1, int(m.group(3)))
+    if m is not None:
+        method, target, minor = m.groups()
+        if method != "CONNECT":
+            return method, target, _HTTP1_VERSIONS[minor]
     if "\r" in line or "\n" in line:
         raise InvalidRequestLine(line)
     bits = line.split(" ", 2)
@@ -144,20 +146,23 @@ class HeadParser:
     a growing buffer; call ``reset()`` after a head was returned.
     """
 
-    __slots__ = ("settings", "trusted", "_scan", "_interesting", "_secure", "_line_at", "_line")
+    __slots__ = ("settings", "trusted", "_scan", "_interesting", "_secure", "_line_at", "_line",
+                 "_fields")
 
     def __init__(self, settings: ParserSettings, trusted: bool) -> None:
         self.settings = settings
         self.trusted = trusted
         self._scan = 0
+        self._fields = 0
         self._line_at = -1
         self._line: Any = None
-        self._secure = settings.policy.secure_scheme_headers if trusted else {}
-        self._interesting = _SPECIAL | frozenset(self._secure)
+        self._secure = settings.policy.secure_scheme_headers if trusted else _NO_SECURE
+        self._interesting = settings.interesting_fields[1 if trusted else 0]
 
     def reset(self) -> None:
         """Forget incremental scan state (start of a new head)."""
         self._scan = 0
+        self._fields = 0
         self._line_at = -1
 
     def parse(self, buf: bytes | bytearray, start: int = 0) -> RequestHead | None:
@@ -168,7 +173,7 @@ class HeadParser:
         partial data proves them.
         """
         s = self.settings
-        if buf[start:start + 2] == b"\r\n":
+        if buf.startswith(b"\r\n", start):
             # one empty line before the request-line is tolerated (RFC 9112 2.2)
             start += 2
         limit = s.limit_request_line
@@ -199,7 +204,7 @@ class HeadParser:
         method, target, version = line_parts
         block = buf[le + 2:he + 2].decode("latin-1")
         headers = parse_field_section(block, s)
-        if UNDERSCORE_NAME_RE.search(block) is not None:
+        if "_" in block and UNDERSCORE_NAME_RE.search(block) is not None:
             headers = apply_underscore_policy(headers, s, self.trusted)
         head = self._inspect(headers, version)
         head.method = method
@@ -213,6 +218,7 @@ class HeadParser:
             head.must_close = True
         head.end = he + 4
         self._scan = 0
+        self._fields = 0
         self._line_at = -1
         return head
 
@@ -236,7 +242,21 @@ class HeadParser:
                 lf = buf.find(b"\n", lf + 1)
             line_start = buf.rfind(b"\r\n", fs, lf) + 2 if lf >= 0 else fs
             raise InvalidHeader(bytes(buf[max(line_start, fs):lf]).decode("latin-1"))
+        # Field lines completed so far: CRLFs not followed by SP/HTAB (an
+        # obs-fold continuation is part of its field).  Counted on the new
+        # bytes only; a CRLF whose next byte has not arrived counts now, and
+        # uncounts when that byte turns out to be a continuation.
+        lo2, lo3 = max(scan - 1, fs), max(scan - 2, fs)
+        fields = (self._fields + buf.count(b"\r\n", lo2)
+                  - buf.count(b"\r\n ", lo3) - buf.count(b"\r\n\t", lo3))
+        self._fields = fields
         self._scan = n
+        if fields > s.limit_request_fields:
+            # Too many fields whatever follows.  Parse the complete lines so
+            # the answer is the one the whole head would get: the first
+            # violation in wire order, here or the field count (431).
+            last = buf.rfind(b"\r\n", fs) + 2
+            parse_field_section(bytes(buf[fs:last]).decode("latin-1"), s)
         size = s.limit_request_field_size
         if size:
             last = buf.rfind(b"\r\n", fs)

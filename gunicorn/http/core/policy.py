@@ -3,7 +3,8 @@
 One place for ``forwarded_allow_ips`` / ``proxy_allow_ips`` trust checks,
 ``secure_scheme_headers``, ``forwarder_headers`` and ``header_map`` (how to
 treat field-names containing "_", which WSGI maps onto the same environ key as
-"-").  Built once per connection from the configuration.
+"-").  Built once per configuration state (``settings_for``); the trust
+verdict for each peer address is remembered in a bounded table.
 """
 
 from __future__ import annotations
@@ -61,6 +62,17 @@ def peer_is_trusted(peer_addr: Any, allow: list[str], networks: list[_Network]) 
     return ip_allowed(str(peer_addr[0]), allow, networks)
 
 
+# Peers remembered per verdict table; the table starts over when full, so
+# a scan from many addresses costs memory only up to this bound.
+_VERDICTS_MAX = 4096
+
+
+def _remember(table: dict[Any, bool], host: Any, verdict: bool) -> None:
+    if len(table) >= _VERDICTS_MAX:
+        table.clear()
+    table[host] = verdict
+
+
 class FieldPolicy:
     """Precomputed field policy for one configuration.
 
@@ -79,6 +91,8 @@ class FieldPolicy:
         "forwarded_networks",
         "proxy_allow_ips",
         "proxy_networks",
+        "_forwarded_verdicts",
+        "_proxy_verdicts",
     )
 
     def __init__(self, cfg: Any) -> None:
@@ -96,14 +110,32 @@ class FieldPolicy:
         )
         self.proxy_allow_ips = list(getattr(cfg, "proxy_allow_ips", None) or [])
         self.proxy_networks = _networks(cfg, "proxy_allow_networks", self.proxy_allow_ips)
+        # peer host -> verdict; parsing an address per connection is the
+        # expensive part of a check.
+        self._forwarded_verdicts: dict[Any, bool] = {}
+        self._proxy_verdicts: dict[Any, bool] = {}
 
     def forwarded_trusted(self, peer_addr: Any) -> bool:
         """True if *peer_addr* may set secure-scheme and forwarder headers."""
-        return peer_is_trusted(peer_addr, self.forwarded_allow_ips, self.forwarded_networks)
+        if not isinstance(peer_addr, tuple):
+            return True
+        host = peer_addr[0]
+        verdict = self._forwarded_verdicts.get(host)
+        if verdict is None:
+            verdict = ip_allowed(str(host), self.forwarded_allow_ips, self.forwarded_networks)
+            _remember(self._forwarded_verdicts, host, verdict)
+        return verdict
 
     def proxy_allowed(self, peer_addr: Any) -> bool:
         """True if *peer_addr* may send a PROXY protocol header."""
-        return peer_is_trusted(peer_addr, self.proxy_allow_ips, self.proxy_networks)
+        if not isinstance(peer_addr, tuple):
+            return True
+        host = peer_addr[0]
+        verdict = self._proxy_verdicts.get(host)
+        if verdict is None:
+            verdict = ip_allowed(str(host), self.proxy_allow_ips, self.proxy_networks)
+            _remember(self._proxy_verdicts, host, verdict)
+        return verdict
 
     def underscore_action(self, name: str, trusted: bool) -> str:
         """Decide for an uppercase field-name containing "_": "keep", "drop" or "refuse"."""

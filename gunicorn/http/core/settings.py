@@ -8,6 +8,7 @@ from .policy import FieldPolicy
 
 __all__ = [
     "ParserSettings",
+    "settings_for",
     "MAX_REQUEST_LINE",
     "MAX_HEADERS",
     "DEFAULT_MAX_HEADERFIELD_SIZE",
@@ -16,6 +17,11 @@ __all__ = [
 MAX_REQUEST_LINE = 8190
 MAX_HEADERS = 32768
 DEFAULT_MAX_HEADERFIELD_SIZE = 8190
+
+# Fields the head parser looks at while walking the section once.
+INSPECTED_FIELDS = frozenset({
+    "CONTENT-LENGTH", "TRANSFER-ENCODING", "HOST", "CONTENT-TYPE", "EXPECT", "CONNECTION",
+})
 
 _PROXY_MODES = {True: "auto", False: "off", None: "off", "true": "auto", "1": "auto",
                 "false": "off", "0": "off", "none": "off"}
@@ -52,6 +58,7 @@ class ParserSettings:
         "permit_obsolete_folding",
         "proxy_protocol",
         "policy",
+        "interesting_fields",
     )
 
     def __init__(self, cfg: Any) -> None:
@@ -82,4 +89,26 @@ class ParserSettings:
         self.strip_header_spaces = bool(getattr(cfg, "strip_header_spaces", False))
         self.permit_obsolete_folding = bool(getattr(cfg, "permit_obsolete_folding", False))
         self.proxy_protocol: str = normalize_proxy_mode(getattr(cfg, "proxy_protocol", "off"))
-        self.policy = FieldPolicy(cfg)
+        self.policy = policy = FieldPolicy(cfg)
+        # Field-names the head parser inspects, for an untrusted and a
+        # trusted peer (secure-scheme headers count only for the latter).
+        self.interesting_fields: tuple[frozenset[str], frozenset[str]] = (
+            INSPECTED_FIELDS, INSPECTED_FIELDS | frozenset(policy.secure_scheme_headers))
+
+
+def _build(cfg: Any) -> ParserSettings:
+    return ParserSettings(cfg)
+
+
+def settings_for(cfg: Any) -> ParserSettings:
+    """The ParserSettings of *cfg*, built once per configuration state.
+
+    A ``gunicorn.config.Config`` keeps them until one of its settings
+    changes (``Config.derived``), so connections after the first cost no
+    configuration reads.  Other configuration objects (test doubles) get a
+    fresh ParserSettings on every call.
+    """
+    derived = getattr(type(cfg), "derived", None)
+    if derived is None:
+        return ParserSettings(cfg)
+    return derived(cfg, "gunicorn.http.parser_settings", _build)

@@ -1,0 +1,88 @@
+"""gthread: a stopping worker still answers a request sent on a connection
+whose previous response announced keep-alive (RFC 9112 section 9.6), with
+``Connection: close``, as long as it arrives within the short stop linger."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+from tests.gthread.gthread_client import ResponseReader, get
+from tests.support.server import run_server
+
+APP = "tests.gthread.gthread_apps:app"
+ARGS = ("-k", "gthread", "--threads", "2", "--max-requests", "2", "--keep-alive", "5",
+        "--graceful-timeout", "10")
+
+
+def _connect(srv) -> socket.socket:
+    return socket.create_connection((srv.host, srv.port), timeout=10)
+
+
+def test_idle_keepalive_connection_answered_while_worker_stops():
+    with run_server(APP, *ARGS) as srv:
+        with _connect(srv) as idle:
+            reader = ResponseReader(idle)
+            idle.sendall(get("/first"))
+            status, headers, _ = reader.read_response()
+            assert status == 200
+            assert headers.get("connection", "").lower() != "close"
+
+            # the second request of the worker reaches max_requests: it stops
+            with _connect(srv) as other:
+                other.sendall(get("/other"))
+                status, headers, _ = ResponseReader(other).read_response()
+                assert status == 200
+                assert headers.get("connection", "").lower() == "close"
+
+            time.sleep(0.5)
+            idle.sendall(get("/next"))
+            status, headers, body = reader.read_response()
+            assert status == 200
+            assert body.startswith(b"GET /next ")
+            assert headers.get("connection", "").lower() == "close"
+
+
+def test_busy_connection_keeps_its_keepalive_promise_while_worker_stops():
+    with run_server(APP, *ARGS) as srv:
+        with _connect(srv) as slow:
+            reader = ResponseReader(slow)
+            first: dict = {}
+
+            def run_slow() -> None:
+                slow.sendall(get("/slow?0.6"))
+                first["response"] = reader.read_response()
+
+            thread = threading.Thread(target=run_slow)
+            thread.start()
+            time.sleep(0.15)
+            with _connect(srv) as other:
+                other.sendall(get("/other"))
+                _, headers, _ = ResponseReader(other).read_response()
+                assert headers.get("connection", "").lower() == "close"
+            thread.join(10)
+            status, headers, _ = first["response"]
+            assert status == 200
+            assert headers.get("connection", "").lower() != "close"
+
+            slow.sendall(get("/next"))
+            status, headers, body = reader.read_response()
+            assert status == 200
+            assert body.startswith(b"GET /next ")
+            assert headers.get("connection", "").lower() == "close"
+
+
+def test_silent_idle_connection_is_closed_after_the_linger():
+    with run_server(APP, *ARGS) as srv:
+        with _connect(srv) as idle:
+            reader = ResponseReader(idle)
+            idle.sendall(get("/first"))
+            reader.read_response()
+            with _connect(srv) as other:
+                other.sendall(get("/other"))
+                ResponseReader(other).read_response()
+            start = time.monotonic()
+            assert reader.is_closed(8.0)
+            # closed by the linger (about 2 s), not by the 5 s keep-alive
+            assert time.monotonic() - start < 4.5
