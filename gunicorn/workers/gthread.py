@@ -469,11 +469,10 @@ class ThreadWorker(base.Worker):
         ``is_tcp`` asks for TCP_NODELAY on each connection (not needed when
         the listener's setting is inherited, as on Linux).
         """
-        conns = self._conns
-        limit = self.worker_connections
         accept = self._acceptors.get(listener)
         if accept is None:
             accept = self._acceptors[listener] = sock_mod.fast_acceptor(listener)
+        conns, limit = self._conns, self.worker_connections
         for _ in range(32):
             if len(conns) >= limit:
                 self.set_accept_enabled(False)
