@@ -88,6 +88,35 @@ def _load_prepared_class(uri: Any, hook: str, **lookup: str) -> type:
     return loaded
 
 
+class _SettingsMap(dict):
+    """``Config.settings``: a dict that keeps the value mirror honest.
+
+    Replacing an entry (tests and embedders put stand-ins with a ``get()``
+    there) re-points ``cfg.<name>`` at the new object.
+    """
+
+    def __init__(self, namespace: dict[str, Any], settings: dict[str, Any]) -> None:
+        super().__init__(settings)
+        self._namespace = namespace
+
+    def __setitem__(self, name: str, setting: Any) -> None:
+        namespace = getattr(self, "_namespace", None)
+        old = self.get(name)
+        if isinstance(old, Setting):
+            old.bind_mirror(None)
+        super().__setitem__(name, setting)
+        if namespace is None:
+            return
+        if isinstance(setting, Setting):
+            setting.bind_mirror(namespace)
+        else:
+            # no mirror: __getattr__ then asks the object's get()
+            namespace.pop(name, None)
+
+    def __reduce__(self) -> Any:
+        return (dict, (dict(self),))
+
+
 class Config:
     """The resolved configuration of one server.
 
@@ -110,7 +139,7 @@ class Config:
     """
 
     def __init__(self, usage: str | None = None, prog: str | None = None) -> None:
-        self.settings: dict[str, Setting] = make_settings()
+        self.settings: dict[str, Setting] = _SettingsMap(self.__dict__, make_settings())
         self.usage = usage
         self.prog = prog or os.path.basename(sys.argv[0])
         self.env_orig = os.environ.copy()
@@ -132,12 +161,13 @@ class Config:
 
     def __getstate__(self) -> dict[str, Any]:
         state = {k: self.__dict__[k] for k in self._PLAIN_ATTRS}
-        state["settings"] = self.settings
+        state["settings"] = dict(self.settings)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         namespace = self.__dict__
         namespace.update(state)
+        namespace["settings"] = _SettingsMap(namespace, state["settings"])
         namespace["_derived"] = {}
         namespace["generation"] = 0
         namespace["_views"] = {}

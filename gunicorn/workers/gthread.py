@@ -42,7 +42,7 @@ from typing import Any, Callable
 from gunicorn import http, tls, util
 from gunicorn import sock as sock_mod
 from gunicorn.http import wsgi
-from gunicorn.http.core import HeadParser, ParserSettings, parse_proxy_prefix
+from gunicorn.http.core import HeadParser, parse_proxy_prefix, settings_for
 from gunicorn.http.errors import NoMoreData
 from gunicorn.http.unreader import SocketUnreader
 from gunicorn.workers import base
@@ -768,14 +768,10 @@ class ThreadWorker(base.Worker):
         self.poller.add_reader(self._queue_fd)
         self._msg_class = _message_class(self.cfg)
         self._uwsgi = getattr(self.cfg, "protocol", "http") == "uwsgi"
-        self._parser_settings = ParserSettings(self.cfg)
-        self._proxy_mode = self._parser_settings.proxy_protocol
-        self._max_line = self.cfg.limit_request_line
-        self._max_head = max(
-            65536,
-            (self._max_line or 8190)
-            + self.cfg.limit_request_fields * (self.cfg.limit_request_field_size + 2) + 4,
-        )
+        # shared with every parser of this worker; limits already normalised
+        self._parser_settings = ps = settings_for(self.cfg)
+        self._proxy_mode = ps.proxy_protocol
+        self._max_head = max(65536, (ps.limit_request_line or 8190) + ps.max_buffer_headers)
         self._pre_request = self.cfg.pre_request
         self._post_request = self.cfg.post_request
         self._call = WSGICall(self)

@@ -21,6 +21,13 @@ from tests.support.server import children_of, run_server
 
 APP = ("--pythonpath", "tests/workers/apps", "arbiter_testapp:app")
 
+# The spine's signal behaviour holds for both WSGI workers.
+WORKER_ARGS = {
+    "sync": ("--worker-class", "sync"),
+    "gthread": ("--worker-class", "gthread", "--threads", "4"),
+}
+each_worker = pytest.mark.parametrize("worker", sorted(WORKER_ARGS))
+
 
 def get(srv, path, timeout=5.0):
     conn = http.client.HTTPConnection(srv.host, srv.port, timeout=timeout)
@@ -67,8 +74,9 @@ def test_startup_log_lines_and_server_software():
         assert len(re.findall(r"Worker exiting \(pid: \d+\)", out)) == 2
 
 
-def test_term_drains_in_flight_request():
-    with run_server(*APP, "-w", "1", "--graceful-timeout", "10", "--log-level", "debug") as srv:
+@each_worker
+def test_term_drains_in_flight_request(worker):
+    with run_server(*APP, *WORKER_ARGS[worker], "-w", "1", "--graceful-timeout", "10", "--log-level", "debug") as srv:
         result = {}
 
         def slow():
@@ -85,8 +93,9 @@ def test_term_drains_in_flight_request():
         assert time.monotonic() - start < 5
 
 
-def test_term_bounded_by_graceful_timeout():
-    with run_server(*APP, "-w", "1", "--graceful-timeout", "1", "--log-level", "debug") as srv:
+@each_worker
+def test_term_bounded_by_graceful_timeout(worker):
+    with run_server(*APP, *WORKER_ARGS[worker], "-w", "1", "--graceful-timeout", "1", "--log-level", "debug") as srv:
         t = threading.Thread(target=lambda: _swallow(get, srv, "/sleep?s=30", 10), daemon=True)
         t.start()
         srv.wait_for_output(r"\] GET /sleep")  # in flight (pre_request debug line)
@@ -106,8 +115,9 @@ def _swallow(fn, *args):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGQUIT])
-def test_int_quit_stop_fast(sig):
-    with run_server(*APP, "-w", "2", "--graceful-timeout", "20", "--log-level", "debug") as srv:
+@each_worker
+def test_int_quit_stop_fast(sig, worker):
+    with run_server(*APP, *WORKER_ARGS[worker], "-w", "2", "--graceful-timeout", "20", "--log-level", "debug") as srv:
         srv.wait_workers(2)
         t = threading.Thread(target=lambda: _swallow(get, srv, "/sleep?s=20", 25), daemon=True)
         t.start()
@@ -158,8 +168,9 @@ def _safe_get(srv, path):
         return None
 
 
-def test_ttin_ttou_change_worker_count():
-    with run_server(*APP, "-w", "2") as srv:
+@each_worker
+def test_ttin_ttou_change_worker_count(worker):
+    with run_server(*APP, *WORKER_ARGS[worker], "-w", "2") as srv:
         srv.wait_workers(2)
         for sig, count in [("TTIN", 3), ("TTIN", 4), ("TTOU", 3), ("TTOU", 2), ("TTOU", 1)]:
             srv.signal(getattr(signal, "SIG" + sig))
@@ -183,8 +194,9 @@ def test_winch_ignored_when_not_daemonized():
         assert srv.worker_pids() == [pid]
 
 
-def test_master_has_no_children_after_stop():
-    with run_server(*APP, "-w", "3") as srv:
+@each_worker
+def test_master_has_no_children_after_stop(worker):
+    with run_server(*APP, *WORKER_ARGS[worker], "-w", "3") as srv:
         srv.wait_workers(3)
         workers = srv.worker_pids()
         assert srv.stop() == 0
@@ -192,9 +204,10 @@ def test_master_has_no_children_after_stop():
         assert not any(pid_alive(p) for p in workers)
 
 
-def test_hup_under_load_no_failed_request(tmp_path):
+@each_worker
+def test_hup_under_load_no_failed_request(tmp_path, worker):
     """HUP while 20 connections stay busy: new workers first, old ones drained, 0 failures."""
-    with run_server(*APP, "-w", "2", "--graceful-timeout", "10") as srv:
+    with run_server(*APP, *WORKER_ARGS[worker], "-w", "2", "--graceful-timeout", "10") as srv:
         old = set(srv.wait_workers(2))
         with Load(srv.host, srv.port, "/pid", conns=20) as load:
             load.wait_count(300)
@@ -290,9 +303,10 @@ def test_usr1_reopens_logs_in_master_and_workers(tmp_path):
 
 
 @pytest.mark.parametrize("sig", ["TERM", "INT", "QUIT", "KILL"])
-def test_no_worker_outlives_master(sig):
+@each_worker
+def test_no_worker_outlives_master(sig, worker):
     """Busy and idle workers are gone once the master is (parent-death signal + bounded drain)."""
-    with run_server(*APP, "-w", "2", "--graceful-timeout", "1", "--log-level", "debug") as srv:
+    with run_server(*APP, *WORKER_ARGS[worker], "-w", "2", "--graceful-timeout", "1", "--log-level", "debug") as srv:
         workers = srv.wait_workers(2)
         t = threading.Thread(target=lambda: try_get(srv.host, srv.port, "/sleep?s=30"), daemon=True)
         t.start()

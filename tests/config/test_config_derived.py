@@ -42,3 +42,20 @@ def test_copies_and_pickles_have_their_own_views():
     assert dup.derived("test.view", lambda c: c.workers) == 6
     back = pickle.loads(pickle.dumps(cfg))
     assert back.derived("test.view", lambda c: c.workers) == 2
+
+
+def test_replaced_setting_object_is_what_attribute_access_reads() -> None:
+    # Embedders and tests put stand-ins with a get() into cfg.settings.
+    from unittest import mock
+
+    from gunicorn.config import Config
+
+    cfg = Config()
+    cfg.settings["workers"] = mock.Mock(**{"get.return_value": 7})
+    assert cfg.workers == 7
+    fresh = Config().settings["workers"]
+    fresh.set(3)
+    cfg.settings["workers"] = fresh
+    assert cfg.workers == 3
+    cfg.set("workers", 4)
+    assert cfg.workers == 4
