@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from tests.requests import treq
+from tests.support.client import read_until_close
 from tests.support.server import ROOT, run_server
 
 APP = "tests.requests.app:app"
@@ -261,10 +262,5 @@ def test_malformed_then_keepalive_neighbour(pool: ServerPool) -> None:
         bad = exchange(srv.host, srv.port, b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
         assert bad.startswith(b"HTTP/1.1 400 ")
         good.sendall(b"GET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        rest = b""
-        while True:
-            chunk = good.recv(65536)
-            if not chunk:
-                break
-            rest += chunk
+        rest = read_until_close(good)
         assert b" 200 " in rest

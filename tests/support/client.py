@@ -28,6 +28,16 @@ def raw_request(host: str, port: int, data: bytes, timeout: float = 5.0) -> byte
         return b"".join(chunks)
 
 
+def read_until_close(sock: socket.socket) -> bytes:
+    """Read from a connected socket until the peer closes it; return everything."""
+    chunks = []
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
 def parse_response_head(data: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:
     """Split one HTTP/1.x response into (status, reason, headers, rest).
 

@@ -11,6 +11,7 @@ import time
 import httpx
 import pytest
 
+from tests.support.client import read_until_close
 from tests.support.server import run_server
 from tests.tls.tls_support import make_tls_files, pem_to_der, reissue_server_cert
 
@@ -149,12 +150,7 @@ def test_early_hints_raw_socket(worker):
     with run_server(HINTS, "-k", worker) as srv:
         with socket.create_connection((srv.host, srv.port), timeout=5) as s:
             s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            data = read_until_close(s)
         assert data.startswith(b"HTTP/1.1 103 Early Hints\r\n")
         hints, _, rest = data.partition(b"\r\n\r\n")
         assert b"Link: </style.css>; rel=preload; as=style" in hints

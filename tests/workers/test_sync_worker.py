@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.support.client import parse_response_head, raw_request
+from tests.support.client import parse_response_head, raw_request, read_until_close
 from tests.support.server import run_server
 
 APP = ("--pythonpath", "tests/workers/apps", "arbiter_testapp:app")
@@ -92,12 +92,7 @@ def test_expect_100_continue(srv):
                   b"Expect: 100-continue\r\n\r\n")
         time.sleep(0.2)
         s.sendall(b"abc")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_until_close(s)
     assert b"200 OK" in data
 
 

@@ -6,6 +6,7 @@ import ssl
 import pytest
 import trustme
 
+from tests.support.client import read_until_close
 from tests.support.server import run_server
 
 APP = ("--pythonpath", "tests/workers/apps", "arbiter_testapp:app")
@@ -29,12 +30,7 @@ def test_tls_request(certs):
         with socket.create_connection((srv.host, srv.port), timeout=5) as raw:
             with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
                 s.sendall(b"GET /env?k=SERVER_SOFTWARE HTTP/1.1\r\nHost: x\r\n\r\n")
-                data = b""
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
+                data = read_until_close(s)
         assert data.startswith(b"HTTP/1.1 200 OK")
         assert data.endswith(b"gunicorn/25.0.0")
         # plain HTTP on a TLS port: the worker answers or closes, and keeps serving

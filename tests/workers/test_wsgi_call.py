@@ -11,6 +11,7 @@ from gunicorn.http.parser import RequestParser
 from gunicorn.settings import hooks
 from gunicorn.workers import wsgi_call
 from gunicorn.workers.base import Worker
+from tests.support.client import read_until_close
 
 
 class _Log:
@@ -48,12 +49,7 @@ def _serve(w, before_app=None, request=b"GET /x HTTP/1.1\r\nHost: h\r\n\r\n"):
                                      before_app or (lambda resp, environ: resp.force_close()))
         a.close()
         b.settimeout(2)
-        data = b""
-        while True:
-            chunk = b.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_until_close(b)
     finally:
         a.close()
         b.close()
