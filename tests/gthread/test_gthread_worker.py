@@ -405,3 +405,20 @@ def test_unix_socket_listener(tmp_path):
             for i in range(3):
                 s.sendall(get("/u%d" % i))
                 assert r.read_response()[2].startswith(b"GET /u%d" % i)
+
+
+def test_expect_100_continue_on_keepalive_connection():
+    """Each request on a kept-alive connection gets its own 100 Continue (RFC 9110 10.1.1)."""
+    with run_server(APP, "-k", "gthread", "--threads", "2", "--keep-alive", "5") as srv:
+        with connect(srv) as s:
+            r = ResponseReader(s)
+            for i in range(3):
+                s.sendall(b"POST /e%d HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                          b"Expect: 100-continue\r\n\r\n" % i)
+                status, _, _ = r.read_response(head_only=True)
+                assert status == 100
+                s.sendall(b"hello")
+                status, headers, body = r.read_response()
+                assert status == 200
+                assert headers["connection"] == "keep-alive"
+                assert body.startswith(b"POST /e%d  len=5 " % i)
