@@ -35,13 +35,11 @@ import sys
 import threading
 import time
 from collections import deque
-from datetime import datetime
 from queue import SimpleQueue
 from typing import Any, Callable
 
 from gunicorn import http, tls, util
 from gunicorn import sock as sock_mod
-from gunicorn.http import wsgi
 from gunicorn.http.core import HeadParser, parse_proxy_prefix, settings_for
 from gunicorn.http.errors import NoMoreData
 from gunicorn.http.unreader import SocketUnreader
@@ -1010,84 +1008,20 @@ class ThreadWorker(base.Worker):
     def handle_http2(self, conn: TConn) -> None:
         """Serve an ALPN-negotiated HTTP/2 connection (pool thread).
 
-        Uses ``gunicorn.http2`` when present; each stream is answered in turn.
+        HTTP/2 is not implemented yet: ``gunicorn.tls`` offers ``h2`` in ALPN
+        only once the ``gunicorn.http2`` package exists, so no client reaches
+        this today. Should one insist, the connection is closed.
         """
-        try:
-            conn.init()
-            from gunicorn.http2 import connection as h2connection
-        except Exception as e:
-            self.log.debug("HTTP/2 is not available for %s: %s", conn.client, e)
-            self.finish_request(conn, False)
-            return
-        try:
-            h2conn = h2connection.HTTP2ServerConnection(self.cfg, conn.sock, conn.client)
-            h2conn.initiate_connection()
-            while not h2conn.is_closed and self.alive:
-                for req in h2conn.receive_data():
-                    self.handle_http2_request(req, conn, h2conn)
-        except Exception as e:
-            self.log.debug("HTTP/2 connection from %s ended: %s", conn.client, e)
+        self.log.debug("HTTP/2 is not supported yet; closing %s", conn.client)
         self.finish_request(conn, False)
 
     def handle_http2_request(self, req: Any, conn: TConn, h2conn: Any) -> None:
-        """Run the application for one HTTP/2 stream (buffered response)."""
-        stream_id = req.stream.stream_id if hasattr(req, "stream") else req.req_number
-        environ: dict[str, Any] = {}
-        resp = None
-        try:
-            self._pre_request(self, req)
-            request_start = datetime.now()
-            resp, environ = wsgi.create(req, conn.sock, conn.client, conn.server, self.cfg)
-            environ["wsgi.multithread"] = True
-            with self._lock:
-                self.nr += 1
-                if self.nr >= self.max_requests and self.alive:
-                    self.log.info("Autorestarting worker after current request.")
-                    self.alive = False
-                    self._wake()
-            environ["wsgi.early_hints"] = lambda headers: h2conn.send_informational(
-                stream_id, 103, [(str(k).lower(), str(v)) for k, v in headers]
-            )
-            body = []
-            status_holder: list[Any] = []
+        """Run the application for one HTTP/2 stream: not implemented yet.
 
-            def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-                status_holder[:] = [status, headers]
-                return body.append
-
-            respiter = self.wsgi(environ, start_response)
-            try:
-                for item in respiter:
-                    if item:
-                        body.append(item)
-            finally:
-                if hasattr(respiter, "close"):
-                    respiter.close()
-            status, headers = status_holder
-            code = int(status.split(None, 1)[0])
-            payload = b"".join(body)
-            h2conn.send_response(stream_id, code, headers, payload)
-            # the access log reads the outcome from the Response object
-            resp.status = status
-            resp.status_code = code
-            resp.headers = list(headers)
-            resp.sent = len(payload)
-            self.log.access(resp, req, environ, datetime.now() - request_start)
-        except Exception as e:
-            self.log.exception("Error handling HTTP/2 request")
-            try:
-                h2conn.send_error(stream_id, 500, str(e))
-            except Exception:
-                pass
-        finally:
-            try:
-                h2conn.cleanup_stream(stream_id)
-            except Exception:
-                pass
-            try:
-                self._post_request(self, req, environ, resp)
-            except Exception:
-                self.log.exception("Exception in post_request hook")
+        Raises NotImplementedError; kept so subclasses written for upstream's
+        ThreadWorker find the method.
+        """
+        raise NotImplementedError("HTTP/2 is not supported by this worker yet")
 
 
 def _noop() -> None:
