@@ -10,6 +10,7 @@ setting class by name (``gunicorn.config.Bind``, ``gunicorn.config.ReusePort``).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import ipaddress
 import os
 import re
@@ -232,6 +233,13 @@ class Config:
             raise ConfigError(
                 "http_protocols includes h2 but the h2 package (>= 4.1.0) is not "
                 "installed; install gunicorn[http2] or remove h2 from http_protocols")
+        if not _http2_server_available():
+            # this release has no HTTP/2 server yet: ALPN keeps offering http/1.1
+            sys.stderr.write(
+                "Warning: http_protocols includes h2 but this release does not serve "
+                "HTTP/2 yet; clients are answered over HTTP/1.1.\n")
+            sys.stderr.flush()
+            return
         if not self.is_ssl and getattr(self, "http2_cleartext", "off") == "off":
             sys.stderr.write(
                 "Warning: http_protocols includes h2 but TLS is off and http2_cleartext "
@@ -443,6 +451,11 @@ def _export_setting_classes() -> list[str]:
 
 
 _SETTING_CLASS_NAMES = _export_setting_classes()
+
+
+def _http2_server_available() -> bool:
+    """True when this installation has an HTTP/2 server (``gunicorn.http2``)."""
+    return importlib.util.find_spec("gunicorn.http2") is not None
 
 
 def _h2_package_usable() -> bool:

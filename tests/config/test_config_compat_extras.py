@@ -84,6 +84,10 @@ def test_validate_checks_h2_setup(monkeypatch, capsys):
     cfg.validate()
     cfg.set("http_protocols", "h2,h1")
     monkeypatch.setattr(config_module, "_h2_package_usable", lambda: True)
+    monkeypatch.setattr(config_module, "_http2_server_available", lambda: False)
+    cfg.validate()
+    assert "does not serve HTTP/2 yet" in capsys.readouterr().err
+    monkeypatch.setattr(config_module, "_http2_server_available", lambda: True)
     cfg.validate()
     assert "never be negotiated" in capsys.readouterr().err
     cfg.set("http2_cleartext", "prior-knowledge")
