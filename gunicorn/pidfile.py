@@ -75,7 +75,9 @@ class Pidfile:
         """
         holder = self.validate()
         if holder == os.getpid():
-            # A re-exec'd master finds its own pid: nothing to do.
+            # The file already names us: it is ours, and unlink() must
+            # still remove it at exit.
+            self.pid = holder
             return
         if holder:
             raise RuntimeError(

@@ -142,6 +142,7 @@ class Reloader(_ReloaderThread):
                 self._callback(path)
 
     def run(self) -> None:
+        """Thread body: scan every ``interval`` s, forever (daemon thread)."""
         known: dict[str, float] = {}
         while True:
             self._scan(known)
@@ -175,10 +176,18 @@ class InotifyReloader(_ReloaderThread):
         self._inotify = inotify_simple.INotify()
         self._wd_dirs: dict[int, str] = {}
         self._dirs: set[str] = set()
+        # watched from now on, not only once the thread runs: a change made
+        # between start() and the thread's first scan is not lost
+        for entry in (*self._extra_files, *self._extra_patterns):
+            self._watch_entry(entry)
 
     def add_extra_file(self, filename: str) -> None:
         """Watch ``filename`` (a path or glob) too."""
         super().add_extra_file(filename)
+        self._watch_entry(filename)
+
+    def _watch_entry(self, filename: str) -> None:
+        """Watch the directories a path or glob (and its matches) live in."""
         self._watch_dir(_pattern_dir(filename))
         matches = glob.glob(filename, recursive=True) if glob.has_magic(filename) else [filename]
         for path in matches:
@@ -217,8 +226,7 @@ class InotifyReloader(_ReloaderThread):
         return relevant
 
     def run(self) -> None:
-        for pattern in self._extra_patterns:
-            self._watch_dir(_pattern_dir(pattern))
+        """Thread body: block on inotify events, report a watched file, forever."""
         self._refresh()
         while True:
             events = self._inotify.read()

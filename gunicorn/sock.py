@@ -17,46 +17,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from gunicorn import util
-
-try:
-    from gunicorn.tls import (
-        _get_alpn_protocols,
-        get_negotiated_protocol,
-        is_http2_negotiated,
-        ssl_context,
-        ssl_wrap_socket,
-    )
-except ImportError:  # gunicorn.tls not written yet or failed: resolve on first use
-
-    def ssl_context(conf: Any) -> Any:
-        """Build the server SSLContext; see ``gunicorn.tls.ssl_context``."""
-        from gunicorn import tls
-
-        return tls.ssl_context(conf)
-
-    def ssl_wrap_socket(sock: Any, conf: Any) -> Any:
-        """Wrap an accepted socket in TLS; see ``gunicorn.tls.ssl_wrap_socket``."""
-        from gunicorn import tls
-
-        return tls.ssl_wrap_socket(sock, conf)
-
-    def _get_alpn_protocols(conf: Any) -> list[str]:
-        from gunicorn import tls
-
-        return tls._get_alpn_protocols(conf)
-
-    def get_negotiated_protocol(ssl_socket: Any) -> str | None:
-        """The ALPN protocol chosen on ``ssl_socket``; see ``gunicorn.tls``."""
-        from gunicorn import tls
-
-        return tls.get_negotiated_protocol(ssl_socket)
-
-    def is_http2_negotiated(ssl_socket: Any) -> bool:
-        """Whether ALPN selected h2 on ``ssl_socket``; see ``gunicorn.tls``."""
-        from gunicorn import tls
-
-        return tls.is_http2_negotiated(ssl_socket)
-
+from gunicorn.tls import (
+    _get_alpn_protocols,  # noqa: F401 - re-exported under the upstream name
+    get_negotiated_protocol,
+    is_http2_negotiated,
+    ssl_context,
+    ssl_wrap_socket,
+)
 
 __all__ = [
     "BaseSocket",
@@ -224,6 +191,8 @@ class TCPSocket(BaseSocket):
         return "%s://%s:%d" % (scheme, addr[0], addr[1])
 
     def set_options(self, sock: socket.socket, bound: bool = False) -> socket.socket:
+        """Set TCP_NODELAY (inherited by accepted sockets on Linux), then the
+        common options of :meth:`BaseSocket.set_options`."""
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return super().set_options(sock, bound=bound)
 
@@ -287,6 +256,10 @@ class UnixSocket(BaseSocket):
         return "unix:%s" % addr
 
     def bind(self, sock: socket.socket) -> None:
+        """Bind under ``conf.umask``, then chown the file to ``conf.uid``/``conf.gid``.
+
+        Raises OSError when the path cannot be bound or chowned.
+        """
         name = self.cfg_addr
         saved_umask = os.umask(self.conf.umask)
         try:

@@ -2,9 +2,10 @@
 
 One context is built per process and reused for every connection; it is
 rebuilt when the certificate or key file changes on disk (checked at most
-once per second), when the TLS settings change, after ``fork()``, or when
-:func:`invalidate_ssl_context` is called (workers do so on HUP).  Renewed
-certificates are therefore picked up without a restart.
+once per second), when the TLS settings change, in every new process (so
+the workers a HUP starts build their own), or when
+:func:`invalidate_ssl_context` is called.  Renewed certificates are
+therefore picked up without a restart.
 
 ``gunicorn.sock`` re-exports :func:`ssl_context`, :func:`ssl_wrap_socket`,
 :func:`get_negotiated_protocol`, :func:`is_http2_negotiated` and
@@ -149,8 +150,8 @@ _cache = _ContextCache()
 def invalidate_ssl_context() -> None:
     """Forget the cached context so the next connection builds a new one.
 
-    Workers call this on SIGHUP; certificate file changes are also detected
-    on their own (see the module docstring).
+    For callers that know better than the file check (see the module
+    docstring), e.g. a ``ssl_context`` hook whose inputs changed.
     """
     with _cache.lock:
         _cache.clear()

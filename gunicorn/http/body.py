@@ -16,7 +16,6 @@ __all__ = ["ChunkedReader", "LengthReader", "EOFReader", "Body"]
 
 # bytes pulled per step when a caller asks for "everything"
 _STEP = 1 << 20
-MAX_READ_STEP = _STEP
 # smallest request to the reader: tiny reads still fetch a useful amount
 _MIN_STEP = 1024
 _LINE_STEP = 8192

@@ -225,6 +225,12 @@ class Request(Message):
         return bytes(buf[:count]), bytearray(buf[count:])
 
     def parse(self, unreader: Unreader) -> bytes:
+        """Read the (optional PROXY prefix and) request head from *unreader*.
+
+        Returns the bytes read past the head.  Raises StopIteration when the
+        peer closed before sending a byte, NoMoreData when it closed mid-head,
+        and the head errors of gunicorn.http.errors (RFC 9112 sections 2-5).
+        """
         buf: Any = unreader.read()
         if not buf:
             # the peer closed between requests: not an error

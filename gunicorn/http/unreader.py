@@ -118,6 +118,8 @@ class SocketUnreader(Unreader):
         self.mxchunk = max_chunk
 
     def chunk(self, size_hint: int | None = None) -> bytes:
+        """One ``recv``: *max_chunk* bytes, or up to *size_hint* (capped at
+        ``max_body_chunk``) when that is larger.  Socket errors propagate."""
         size = self.mxchunk
         if size_hint and size_hint > size:
             size = size_hint if size_hint < self.max_body_chunk else self.max_body_chunk
@@ -132,6 +134,7 @@ class IterUnreader(Unreader):
         self.iter: Any = iter(iterable)
 
     def chunk(self, size_hint: int | None = None) -> bytes:
+        """The next item of the iterable; b"" once it is exhausted."""
         source = self.iter
         block = _DONE if source is None else next(source, _DONE)
         if block is _DONE:

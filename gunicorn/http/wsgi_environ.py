@@ -103,6 +103,7 @@ class WSGIErrorsWrapper(io.RawIOBase):
         return streams
 
     def writable(self) -> bool:
+        """Always True: ``wsgi.errors`` is an output stream (PEP 3333)."""
         return True
 
     def write(self, data: Any) -> int:  # type: ignore[override]
@@ -253,8 +254,10 @@ def header_environ(environ: dict[str, Any], headers: list[tuple[str, str]]) -> t
                 cache[name] = key
         if key == "HTTP_HOST":
             host = value
-        elif key == "HTTP_SCRIPT_NAME":
-            # Only present when the parser trusted it (forwarder_headers).
+        elif name == "SCRIPT_NAME":
+            # Only the underscore spelling, which the parser keeps for trusted
+            # forwarders alone (forwarder_headers); "Script-Name" maps to the
+            # same environ key but is an ordinary field anyone can send.
             script_name = value
         if key in environ:
             if repeated is None:

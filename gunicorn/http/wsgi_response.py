@@ -285,11 +285,16 @@ class Response:
             elif kind == _CONTENT_LENGTH:
                 if not value.isdigit() or not value.isascii():
                     raise InvalidResponseHeader(name)
+                try:
+                    number = int(value)
+                except ValueError:
+                    # more digits than int() converts (sys.get_int_max_str_digits)
+                    raise InvalidResponseHeader(name) from None
                 if length is not None:
-                    if length != int(value):
+                    if length != number:
                         raise InvalidResponseHeader(name)
                     continue  # an identical repeat is sent once
-                length = int(value)
+                length = number
                 append((name, value))
             elif kind == _CONNECTION:
                 tokens = {t.strip(" \t").lower() for t in value.split(",")}

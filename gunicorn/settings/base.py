@@ -95,6 +95,7 @@ class Setting(metaclass=SettingMeta):
 
     @value.setter
     def value(self, val: Any) -> None:
+        """Store an already validated value (and mirror it on the Config)."""
         self._value = val
         sink = self._sink
         if sink is not None:
@@ -181,6 +182,7 @@ class UnsupportedSetting(Setting):
     unsupported_reason: str = "it is not supported by this server"
 
     def set(self, val: Any) -> None:
+        """Validate and store *val* like any setting, warning once if it is not the default."""
         super().set(val)
         name = self.name or ""
         if name in UnsupportedSetting._warned:

@@ -70,19 +70,18 @@ _QUIET_ERRNOS = PEER_GONE
 # request the client already sent on it is still answered (with
 # "Connection: close") instead of being cut off
 _STOP_LINGER = 2.0
+# accept() errors meaning only "this connection is gone": try the next one
+_ACCEPT_SKIP = frozenset((errno.ECONNABORTED, errno.EPROTO))
+# accept() errors meaning the process or system is out of descriptors or
+# memory: the listener stays readable, so polling it again at once would spin
+# (and log) without pause; accepting resumes after _ACCEPT_BACKOFF seconds
+_ACCEPT_EXHAUSTED = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
+_ACCEPT_BACKOFF = 0.5
 
 
 def _take_buffered(reader: Any) -> bytes:
     """Bytes the parser read ahead and did not use (pipelined data)."""
-    take = getattr(reader, "take_buffered", None)
-    if take is not None:
-        return take()
-    # an Unreader without take_buffered: its ``buf`` is a BytesIO at its end
-    buf = getattr(reader, "buf", None)
-    data = buf.getvalue() if buf is not None else b""
-    if data:
-        reader.read(len(data))
-    return data
+    return reader.take_buffered()
 
 
 class TConn:
@@ -385,6 +384,8 @@ class ThreadWorker(base.Worker):
         self._conns: dict[int, TConn] = {}
         self._idle: set[TConn] = set()
         self._accepting = False
+        # monotonic time before which accepting stays paused (see accept())
+        self._accept_resume_at = 0.0
         self._listeners: dict[int, tuple[Any, Any, bool]] = {}
         self._acceptors: dict[Any, Callable[[], tuple[Any, Any]]] = {}
         self._lock = threading.Lock()
@@ -440,12 +441,14 @@ class ThreadWorker(base.Worker):
             self._wake()
 
     def handle_quit(self, sig: int, frame: Any) -> None:
-        """SIGQUIT/SIGINT: stop at once."""
-        if self.tpool is not None:
-            try:
-                self.tpool.shutdown(False)
-            except Exception:
-                pass
+        """SIGQUIT/SIGINT: run the worker_int hook and exit at once.
+
+        The pool is deliberately not shut down here: this runs in the loop
+        thread between two bytecodes, possibly inside ``tpool.submit``, and a
+        ``ThreadPoolExecutor`` takes the same non-reentrant lock in
+        ``submit`` and ``shutdown`` (a deadlock). Our own pool threads are
+        daemons, so they do not hold up the exit.
+        """
         super().handle_quit(sig, frame)
 
     # -- accept ----------------------------------------------------------
@@ -465,7 +468,10 @@ class ThreadWorker(base.Worker):
         """Accept pending connections from ``listener`` (up to the cap).
 
         ``is_tcp`` asks for TCP_NODELAY on each connection (not needed when
-        the listener's setting is inherited, as on Linux).
+        the listener's setting is inherited, as on Linux).  When accept()
+        fails for lack of descriptors or memory (EMFILE, ENFILE, ENOBUFS,
+        ENOMEM), a warning is logged and accepting pauses for
+        ``_ACCEPT_BACKOFF`` seconds; other OSErrors propagate.
         """
         accept = self._acceptors.get(listener)
         if accept is None:
@@ -480,10 +486,12 @@ class ThreadWorker(base.Worker):
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as e:
-                if e.errno in (errno.ECONNABORTED, errno.EPROTO, errno.EMFILE, errno.ENFILE,
-                               errno.ENOBUFS, errno.ENOMEM):
-                    if e.errno in (errno.EMFILE, errno.ENFILE):
-                        self.log.warning("accept() failed: %s", e)
+                if e.errno in _ACCEPT_SKIP:
+                    continue
+                if e.errno in _ACCEPT_EXHAUSTED:
+                    self.log.warning("accept() failed: %s", e)
+                    self.set_accept_enabled(False)
+                    self._accept_resume_at = time.monotonic() + _ACCEPT_BACKOFF
                     return
                 raise
             self._setup_client(sock, client, server, is_tcp)
@@ -788,9 +796,13 @@ class ThreadWorker(base.Worker):
                 next_notify = now + notify_every
                 if not self.is_parent_alive():
                     break
+            wake_at = min(next_notify, self._next_sweep)
             if not self._accepting and len(self._conns) < self.worker_connections:
-                self.set_accept_enabled(True)
-            timeout = min(next_notify, self._next_sweep) - now
+                if now >= self._accept_resume_at:
+                    self.set_accept_enabled(True)
+                else:
+                    wake_at = min(wake_at, self._accept_resume_at)
+            timeout = wake_at - now
             self.wait_for_and_dispatch_events(max(0.0, timeout))
             if time.monotonic() >= self._next_sweep:
                 self.murder_keepalived()
@@ -867,7 +879,7 @@ class ThreadWorker(base.Worker):
                 self._idle.add(conn)
                 # from here on the loop owns the connection
                 if self._selector_fallback:
-                    self.method_queue.defer(self.poller.arm, conn)
+                    self.method_queue.defer(self._rearm, conn)
                 else:
                     try:
                         self.poller.arm(conn)
@@ -880,6 +892,20 @@ class ThreadWorker(base.Worker):
             self._busy -= 1
         if not keepalive:
             self._close_pool(conn)
+
+    def _rearm(self, conn: TConn) -> None:
+        """Loop thread (selector fallback): arm a connection a pool thread kept alive.
+
+        The connection may have been closed since the pool thread queued this
+        (idle deadline, worker stop); its fd number may even belong to a new
+        connection by now, so only the same, still idle object is armed.
+        """
+        if conn.state != IDLE or self._conns.get(conn.fd) is not conn:
+            return
+        try:
+            self.poller.arm(conn)
+        except (OSError, ValueError, KeyError):
+            self._close_loop(conn)
 
     def _close_pool(self, conn: TConn) -> None:
         """Close a connection owned by a pool thread."""

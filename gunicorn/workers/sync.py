@@ -29,6 +29,10 @@ from gunicorn.workers.wsgi_call import PEER_GONE, WSGICall
 _PEER_GONE = PEER_GONE
 # nothing to accept right now
 _ACCEPT_AGAIN = frozenset((errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK, errno.EPROTO))
+# out of descriptors or memory: the listener stays readable, so the worker
+# pauses (seconds) instead of spinning, and instead of dying on a client flood
+_ACCEPT_EXHAUSTED = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
+_ACCEPT_BACKOFF = 0.5
 # longest gap between heartbeats while busy, in seconds
 _NOTIFY_INTERVAL = 1.0
 
@@ -79,8 +83,6 @@ class SyncWorker(base.Worker):
             if e.errno == errno.EINTR:
                 return self.sockets
             if e.errno == errno.EBADF:
-                if self.nr < 0:
-                    return self.sockets
                 raise StopWaiting()
             raise
         except ValueError:  # a closed fd in wait_fds
@@ -121,6 +123,9 @@ class SyncWorker(base.Worker):
                         return
                     next_notify = monotonic() + interval
                     continue
+                if e.errno in _ACCEPT_EXHAUSTED:
+                    self._accept_exhausted(e)
+                    continue
                 raise
             handle(listener, client, addr)
 
@@ -134,12 +139,21 @@ class SyncWorker(base.Worker):
             return False
         return True
 
+    def _accept_exhausted(self, exc: OSError) -> None:
+        """accept() failed with EMFILE/ENFILE/ENOBUFS/ENOMEM: log, then pause
+        ``_ACCEPT_BACKOFF`` s so connections elsewhere can finish."""
+        self.log.warning("accept() failed: %s", exc)
+        time.sleep(_ACCEPT_BACKOFF)
+
     def _accept_ready(self, listener: Any) -> None:
         """accept() on a listener select() reported; losing the race is fine."""
         try:
             self.accept(listener)
         except OSError as e:
             if e.errno in _ACCEPT_AGAIN:
+                return
+            if e.errno in _ACCEPT_EXHAUSTED:
+                self._accept_exhausted(e)
                 return
             raise
 

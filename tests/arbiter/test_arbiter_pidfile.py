@@ -120,3 +120,15 @@ def test_validate_non_positive_pid_is_stale(tmp_path):
     for text in ("0\n", "-5\n", ""):
         path.write_text(text)
         assert Pidfile(str(path)).validate() is None
+
+
+def test_file_already_naming_us_is_still_removed_on_unlink(tmp_path):
+    # create() found its own pid and returned early without remembering it,
+    # so unlink() (which only removes a file holding our pid) left it behind
+    path = tmp_path / "self.pid"
+    path.write_text("%d\n" % os.getpid())
+    pidfile = Pidfile(str(path))
+    pidfile.create(os.getpid())
+    assert path.read_text().strip() == str(os.getpid())
+    pidfile.unlink()
+    assert not path.exists()

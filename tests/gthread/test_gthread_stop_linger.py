@@ -45,7 +45,8 @@ def test_idle_keepalive_connection_answered_while_worker_stops():
 
 
 def test_busy_connection_keeps_its_keepalive_promise_while_worker_stops():
-    with run_server(APP, *ARGS) as srv:
+    # debug level: the pre_request line shows when /slow reached the app
+    with run_server(APP, *ARGS, "--log-level", "debug") as srv:
         with _connect(srv) as slow:
             reader = ResponseReader(slow)
             first: dict = {}
@@ -56,7 +57,8 @@ def test_busy_connection_keeps_its_keepalive_promise_while_worker_stops():
 
             thread = threading.Thread(target=run_slow)
             thread.start()
-            time.sleep(0.15)
+            # /slow must be the worker's first request: /other then is its last
+            srv.wait_for_output(r"\] GET /slow")
             with _connect(srv) as other:
                 other.sendall(get("/other"))
                 _, headers, _ = ResponseReader(other).read_response()
@@ -74,7 +76,10 @@ def test_busy_connection_keeps_its_keepalive_promise_while_worker_stops():
 
 
 def test_silent_idle_connection_is_closed_after_the_linger():
-    with run_server(APP, *ARGS) as srv:
+    # keep-alive and graceful timeout far above the 2 s linger, so the bound
+    # below tells them apart even on a slow host
+    with run_server(APP, "-k", "gthread", "--threads", "2", "--max-requests", "2",
+                    "--keep-alive", "30", "--graceful-timeout", "30") as srv:
         with _connect(srv) as idle:
             reader = ResponseReader(idle)
             idle.sendall(get("/first"))
@@ -83,6 +88,6 @@ def test_silent_idle_connection_is_closed_after_the_linger():
                 other.sendall(get("/other"))
                 ResponseReader(other).read_response()
             start = time.monotonic()
-            assert reader.is_closed(8.0)
-            # closed by the linger (about 2 s), not by the 5 s keep-alive
-            assert time.monotonic() - start < 4.5
+            assert reader.is_closed(20.0)
+            # closed by the linger (about 2 s), not by the 30 s keep-alive
+            assert time.monotonic() - start < 12

@@ -171,3 +171,109 @@ def test_head_ready_skips_proxy_prefix():
 
 def test_timeval_packing():
     assert struct.unpack("@ll", gthread._timeval(1.5)) == (1, 500000)
+
+
+class _RecordingLog:
+    def __init__(self):
+        self.warnings = []
+
+    def warning(self, msg, *args):
+        self.warnings.append(msg % args)
+
+
+def _accepting_worker(acceptor):
+    w = gthread.ThreadWorker.__new__(gthread.ThreadWorker)
+    w._acceptors = {"listener": acceptor}
+    w._conns = {}
+    w._listeners = {}
+    w._accepting = True
+    w._accept_resume_at = 0.0
+    w.worker_connections = 10
+    w.log = _RecordingLog()
+    return w
+
+
+def test_accept_pauses_when_out_of_descriptors():
+    # EMFILE used to return with the listener still polled: the loop spun
+    # and logged a warning per iteration until a descriptor was freed
+    import errno
+    import time
+
+    calls = []
+
+    def acceptor():
+        calls.append(1)
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    w = _accepting_worker(acceptor)
+    w.accept("listener")
+    assert calls == [1]
+    assert w._accepting is False
+    assert w._accept_resume_at > time.monotonic()
+    assert len(w.log.warnings) == 1
+
+
+def test_accept_skips_an_aborted_connection_and_goes_on():
+    import errno
+
+    outcomes = [OSError(errno.ECONNABORTED, "aborted"), BlockingIOError()]
+    calls = []
+
+    def acceptor():
+        calls.append(1)
+        raise outcomes.pop(0)
+
+    w = _accepting_worker(acceptor)
+    w.accept("listener")
+    assert len(calls) == 2
+    assert w._accepting is True
+    assert w.log.warnings == []
+
+
+def test_handle_quit_leaves_the_pool_alone(monkeypatch):
+    # the handler runs in the loop thread, maybe inside tpool.submit(): a
+    # ThreadPoolExecutor's shutdown() would wait on the lock submit() holds
+    shutdowns = []
+
+    class Pool:
+        def shutdown(self, *args, **kwargs):
+            shutdowns.append(args)
+
+    w = gthread.ThreadWorker.__new__(gthread.ThreadWorker)
+    w.tpool = Pool()
+    exits = []
+    monkeypatch.setattr(gthread.base.Worker, "handle_quit",
+                        lambda self, sig, frame: exits.append(sig))
+    w.handle_quit(3, None)
+    assert exits == [3]
+    assert shutdowns == []
+
+
+def test_deferred_rearm_skips_or_closes_a_connection_gone_meanwhile():
+    # selector fallback: a pool thread queues the re-arm; by the time the
+    # loop runs it the connection may be closed, which used to raise out of
+    # run_callbacks() and end the worker
+    w = gthread.ThreadWorker.__new__(gthread.ThreadWorker)
+    w.poller = gthread._SelectorPoller()
+    w._selector_fallback = True
+    w._conns = {}
+    w._idle = set()
+    a, b = socket.socketpair()
+    c, d = socket.socketpair()
+    try:
+        closed = gthread.TConn(Config(), a, "p", "s")
+        closed.close()
+        w._rearm(closed)  # already closed by the loop: nothing to do
+        assert not closed.armed
+
+        broken = gthread.TConn(Config(), c, "p", "s")
+        w._conns[broken.fd] = broken
+        w._idle.add(broken)
+        c.close()  # the fd is gone under the still-listed connection
+        w._rearm(broken)
+        assert broken.state == gthread.CLOSED
+        assert broken.fd not in w._conns and broken not in w._idle
+    finally:
+        w.poller.close()
+        for s in (a, b, c, d):
+            s.close()

@@ -211,6 +211,18 @@ def test_bad_content_length(value):
         make().parse(b"POST / HTTP/1.1\r\nContent-Length: " + value + b"\r\n\r\n")
 
 
+def test_overlong_content_length_is_400():
+    # int() raises ValueError past 4300 digits; such a length is a 400, not a 500
+    with pytest.raises(E.InvalidHeader) as exc_info:
+        make().parse(b"POST / HTTP/1.1\r\nContent-Length: " + b"9" * 5000 + b"\r\n\r\n")
+    assert exc_info.value.status_code == 400
+
+
+def test_huge_content_length_still_parses():
+    h = parse(b"POST / HTTP/1.1\r\nContent-Length: " + b"9" * 20 + b"\r\n\r\n")
+    assert h.content_length == 10 ** 20 - 1
+
+
 def test_content_length():
     h = parse(b"POST / HTTP/1.1\r\nContent-Length:  007 \r\n\r\n")
     assert h.content_length == 7

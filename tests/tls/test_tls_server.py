@@ -97,6 +97,17 @@ def test_plain_http_on_tls_port_does_not_kill_worker(files, worker):
         assert srv.worker_pids() == pids
 
 
+def _eventually_serves(files, port, der, timeout=10.0):
+    """Poll until the server presents certificate ``der`` (True) or ``timeout`` s pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if served_cert(files, port) == der:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
+
+
 @pytest.mark.parametrize("worker", WORKERS)
 def test_renewed_certificate_served_after_hup(files, worker):
     with run_server(HELLO, "-k", worker, *tls_args(files)) as srv:
@@ -113,8 +124,7 @@ def test_renewed_certificate_served_after_hup(files, worker):
             if pids and not set(pids) & set(old_pids):
                 break
             time.sleep(0.1)
-        time.sleep(0.3)
-        assert served_cert(files, srv.port) == new_der
+        assert _eventually_serves(files, srv.port, new_der)
 
 
 def test_renewed_certificate_served_without_restart_on_gthread(files):
@@ -125,8 +135,8 @@ def test_renewed_certificate_served_without_restart_on_gthread(files):
         time.sleep(0.05)
         reissue_server_cert(files)
         new_der = pem_to_der(files.cert_path)
-        time.sleep(1.2)
-        assert served_cert(files, srv.port) == new_der
+        # files are checked at most once a second
+        assert _eventually_serves(files, srv.port, new_der)
         assert srv.worker_pids() == pids
 
 
@@ -192,7 +202,8 @@ def test_gthread_stalled_handshakes_do_not_block_others(files):
             start = time.monotonic()
             r = httpx.get(https_url(srv), verify=files.client_context())
             assert r.status_code == 200
-            assert time.monotonic() - start < 1.0
+            # stalled handshakes wait for the 30 s read timeout: not in the way
+            assert time.monotonic() - start < 5.0
         finally:
             for s in stalled:
                 s.close()

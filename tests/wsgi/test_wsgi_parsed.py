@@ -87,6 +87,19 @@ def test_script_name_header_mismatch(pair):
         wsgi.create(req, a, PEER, LISTENER, cfg)
 
 
+@pytest.mark.parametrize("peer", [PEER, ("10.9.8.7", 40000)])
+def test_hyphenated_script_name_field_is_not_script_name(pair, monkeypatch, peer):
+    # "Script-Name" is an ordinary field any client may send: it shows up as
+    # HTTP_SCRIPT_NAME but must never set SCRIPT_NAME (nor cause a 500).
+    monkeypatch.delenv("SCRIPT_NAME", raising=False)
+    a, _ = pair
+    req, _, cfg = parse(b"GET /x HTTP/1.1\r\nHost: h\r\nScript-Name: /mnt\r\n\r\n", peer=peer)
+    _, env = wsgi.create(req, a, peer, LISTENER, cfg)
+    assert env["SCRIPT_NAME"] == ""
+    assert env["PATH_INFO"] == "/x"
+    assert env["HTTP_SCRIPT_NAME"] == "/mnt"
+
+
 def test_proxy_protocol_v1_environ(pair):
     a, _ = pair
     cfg = Config()

@@ -235,6 +235,14 @@ def test_invalid_header_value(value):
     assert not resp.headers_sent
 
 
+def test_content_length_too_long_for_int_is_invalid_header():
+    resp = Response(FakeRequest(), mock.MagicMock(), FakeConfig())
+    with pytest.raises(InvalidHeader) as exc_info:
+        resp.start_response("200 OK", [("Content-Length", "9" * 5000)])
+    assert exc_info.value.status_code == 500
+    assert not resp.headers_sent
+
+
 @pytest.mark.parametrize("name", ["foo a", "foo:", "", "f\u00e9", "a\r\nb", "(x)"])
 def test_invalid_header_name(name):
     resp = Response(FakeRequest(), mock.MagicMock(), FakeConfig())

@@ -24,7 +24,7 @@ from .connection import (
 )
 from .framing import decide_framing, should_close
 from .head import HeadParser, RequestHead, parse_request_line, split_target
-from .policy import FieldPolicy, ip_allowed, peer_is_trusted
+from .policy import FieldPolicy, ip_allowed
 from .proxy import parse_proxy_prefix
 from .settings import ParserSettings, settings_for
 
@@ -43,7 +43,6 @@ __all__ = [
     "ip_allowed",
     "parse_proxy_prefix",
     "parse_request_line",
-    "peer_is_trusted",
     "should_close",
     "split_target",
 ]

@@ -24,7 +24,8 @@ def decide_framing(
     values in wire order or None.  Returns ``(length, chunked, force_close)``:
     ``length`` is the body size in bytes (0 when the request has no framing,
     None when chunked).  Raises InvalidHeader (400) for CL+TE, chunked twice or
-    not last, chunked on HTTP/1.0, a Content-Length that is not plain digits;
+    not last, chunked on HTTP/1.0, a Content-Length that is not plain digits
+    or too long for ``int()`` (over 4300 digits by default);
     UnsupportedTransferCoding (501) for codings we do not know.
     """
     if transfer_encoding is not None:
@@ -58,7 +59,12 @@ def decide_framing(
         # Content-Length = 1*DIGIT: no sign, no list, no inner whitespace (RFC 9110 8.6)
         if DIGITS_RE.fullmatch(content_length) is None:
             raise InvalidHeader("CONTENT-LENGTH")
-        return int(content_length), False, False
+        try:
+            return int(content_length), False, False
+        except ValueError:
+            # more digits than int() converts (sys.get_int_max_str_digits):
+            # a parse error, not a crash (RFC 9110 8.6 asks to expect huge values)
+            raise InvalidHeader("CONTENT-LENGTH") from None
     return 0, False, False
 
 

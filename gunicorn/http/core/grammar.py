@@ -21,10 +21,7 @@ TOKEN_RE = re.compile(TOKEN)
 FIELD_VCHAR = r"[\x21-\x7e\x80-\xff]"
 # field-value   = *field-content
 # field-content = field-vchar [ 1*( SP / HTAB / field-vchar ) field-vchar ]
-# written so that the surrounding OWS is never captured and nothing backtracks.
-FIELD_VALUE = r"(?:" + FIELD_VCHAR + r"+(?:[ \t]+" + FIELD_VCHAR + r"+)*)?"
-
-# field-value followed by its trailing OWS, for matching whole lines: it
+# Matched together with its trailing OWS, for whole lines: it
 # starts with a field-vchar, so it never trades characters with the leading
 # OWS and a failing line is rejected in linear time (a field-value pattern
 # between two OWS backtracks quadratically on long runs of spaces).  The
@@ -34,17 +31,11 @@ FIELD_VALUE_OWS = r"(?:" + FIELD_VCHAR + r"[\t\x20-\x7e\x80-\xff]*)?"
 # field-line = field-name ":" OWS field-value OWS           (RFC 9112 5)
 # groups: field-name, field-value with trailing OWS.
 FIELD_LINE = r"(" + TOKEN + r"):[ \t]*(" + FIELD_VALUE_OWS + r")\r\n"
-FIELD_LINE_RE = re.compile(FIELD_LINE)
 # The field lines of a block, each matched from a line start.  A match never
 # spans an LF, so when the number of matches equals the number of LFs in a
 # block that ends with CRLF, every line matched whole: no obs-fold, no
 # whitespace before ":", no bare CR or LF, no forbidden characters.
 FIELD_LINES_RE = re.compile(r"^" + FIELD_LINE, re.M)
-# A whole field section (each line with its CRLF) that needs no special care.
-FIELD_SECTION_RE = re.compile(
-    r"(?:" + TOKEN + r":[ \t]*" + FIELD_VALUE_OWS + r"\r\n)*"
-)
-FIELD_VALUE_RE = re.compile(FIELD_VALUE)
 # CTLs other than HTAB, and DEL, are never allowed in a field value (RFC 9110 5.5).
 FIELD_VALUE_BADCHAR_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # NUL, CR, LF: the characters RFC 9110 5.5 calls invalid and dangerous.
@@ -88,7 +79,6 @@ CHUNK_EXT = (
     + r"(?:[ \t]*=[ \t]*(?:" + TOKEN + r"|" + QUOTED_STRING + r"))?)*"
 )
 CHUNK_SIZE_LINE_RE = re.compile(r"([0-9A-Fa-f]+)(" + CHUNK_EXT + r")")
-HEXDIG_RE = re.compile(r"[0-9A-Fa-f]+")
 # 16 significant hex digits do not fit in a signed 64-bit size; refuse them.
 MAX_CHUNK_SIZE_DIGITS = 15
 

@@ -13,7 +13,7 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["FieldPolicy", "ip_allowed", "peer_is_trusted"]
+__all__ = ["FieldPolicy", "ip_allowed"]
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -55,22 +55,25 @@ def _networks(cfg: Any, method: str, allow: list[str]) -> list[_Network]:
     return nets
 
 
-def peer_is_trusted(peer_addr: Any, allow: list[str], networks: list[_Network]) -> bool:
-    """Trust rule of gunicorn: only (ip, port) peers are checked; UNIX sockets and None pass."""
-    if not isinstance(peer_addr, tuple):
-        return True
-    return ip_allowed(str(peer_addr[0]), allow, networks)
-
-
 # Peers remembered per verdict table; the table starts over when full, so
 # a scan from many addresses costs memory only up to this bound.
 _VERDICTS_MAX = 4096
 
 
-def _remember(table: dict[Any, bool], host: Any, verdict: bool) -> None:
-    if len(table) >= _VERDICTS_MAX:
-        table.clear()
-    table[host] = verdict
+def _peer_allowed(table: dict[Any, bool], peer_addr: Any, allow: list[str],
+                  networks: list[_Network]) -> bool:
+    """Trust rule of gunicorn: only (ip, port) peers are checked, UNIX sockets
+    and None pass; the verdict for each host is remembered in *table*."""
+    if not isinstance(peer_addr, tuple):
+        return True
+    host = peer_addr[0]
+    verdict = table.get(host)
+    if verdict is None:
+        verdict = ip_allowed(str(host), allow, networks)
+        if len(table) >= _VERDICTS_MAX:
+            table.clear()
+        table[host] = verdict
+    return verdict
 
 
 class FieldPolicy:
@@ -116,26 +119,15 @@ class FieldPolicy:
         self._proxy_verdicts: dict[Any, bool] = {}
 
     def forwarded_trusted(self, peer_addr: Any) -> bool:
-        """True if *peer_addr* may set secure-scheme and forwarder headers."""
-        if not isinstance(peer_addr, tuple):
-            return True
-        host = peer_addr[0]
-        verdict = self._forwarded_verdicts.get(host)
-        if verdict is None:
-            verdict = ip_allowed(str(host), self.forwarded_allow_ips, self.forwarded_networks)
-            _remember(self._forwarded_verdicts, host, verdict)
-        return verdict
+        """True if *peer_addr* ((host, port), a UNIX path or None) may set
+        secure-scheme and forwarder headers (``forwarded_allow_ips``)."""
+        return _peer_allowed(self._forwarded_verdicts, peer_addr,
+                             self.forwarded_allow_ips, self.forwarded_networks)
 
     def proxy_allowed(self, peer_addr: Any) -> bool:
-        """True if *peer_addr* may send a PROXY protocol header."""
-        if not isinstance(peer_addr, tuple):
-            return True
-        host = peer_addr[0]
-        verdict = self._proxy_verdicts.get(host)
-        if verdict is None:
-            verdict = ip_allowed(str(host), self.proxy_allow_ips, self.proxy_networks)
-            _remember(self._proxy_verdicts, host, verdict)
-        return verdict
+        """True if *peer_addr* may send a PROXY protocol header (``proxy_allow_ips``)."""
+        return _peer_allowed(self._proxy_verdicts, peer_addr,
+                             self.proxy_allow_ips, self.proxy_networks)
 
     def underscore_action(self, name: str, trusted: bool) -> str:
         """Decide for an uppercase field-name containing "_": "keep", "drop" or "refuse"."""
