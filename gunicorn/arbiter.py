@@ -714,7 +714,11 @@ class Arbiter:
             if level is not None:
                 getattr(self.log, level)(message)
             worker.tmp.close()
-            self.cfg.child_exit(self, worker)
+            try:
+                self.cfg.child_exit(self, worker)
+            except Exception:
+                # a faulty hook must not take the master (and every worker) down
+                self.log.exception("Exception in child_exit hook")
 
             if halt_on_boot_error and code in fatal:
                 raise HaltServer(fatal[code], code)

@@ -12,6 +12,8 @@ import socket
 import threading
 import time
 
+from tests.support.client import read_until_close
+
 APP = ("--pythonpath", "tests/workers/apps", "arbiter_testapp:app")
 
 
@@ -23,6 +25,16 @@ def wait_until(pred, timeout: float = 5.0, interval: float = 0.02) -> bool:
             return True
         time.sleep(interval)
     return bool(pred())
+
+
+def unix_get(path: str, target: str = "/", timeout: float = 10.0) -> bytes:
+    """One ``GET target`` (``Connection: close``) over the unix socket ``path``;
+    returns the raw response bytes, read until the server closes."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % target.encode())
+        return read_until_close(s)
 
 
 def http_get(host: str, port: int, target: str = "/", timeout: float = 10.0) -> tuple[int, bytes]:

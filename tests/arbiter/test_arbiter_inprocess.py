@@ -177,3 +177,22 @@ def test_start_ctx_reexecs_the_interpreter(arbiter):
     ctx = arbiter.START_CTX
     assert ctx[0] == ctx["args"][0]
     assert ctx["cwd"] == os.getcwd() or os.path.samefile(ctx["cwd"], os.getcwd())
+
+
+def test_failing_child_exit_hook_does_not_stop_reaping(arbiter):
+    # an exception from the hook used to escape reap_workers() into the main
+    # loop, which then stopped the whole server
+    def hook(arb, worker):
+        raise RuntimeError("hook bug")
+
+    arbiter.cfg.set("child_exit", hook)
+    first, second = mock.Mock(), mock.Mock()
+    arbiter.WORKERS = {41: first, 42: second}
+    statuses = [(41, 0), (42, 0), (0, 0)]
+    with mock.patch("os.waitpid", side_effect=statuses), \
+            mock.patch.object(arbiter.log, "exception") as logged:
+        arbiter.reap_workers()
+    assert arbiter.WORKERS == {}
+    first.tmp.close.assert_called_once_with()
+    second.tmp.close.assert_called_once_with()
+    assert logged.call_count == 2

@@ -1,51 +1,28 @@
 """Arbiter process behaviour: exit codes, pidfile, binds, systemd, hooks, USR2."""
 
-import http.client
 import os
 import re
 import signal
 import socket
-import time
 
 import pytest
 
-from tests.arbiter.arbiter_helpers import Load, alive, stop_master, title
+from tests.arbiter.arbiter_helpers import (
+    Load,
+    alive,
+    http_get,
+    stop_master,
+    title,
+    unix_get,
+    wait_until,
+)
 from tests.support.server import GunicornServer, children_of, run_server
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 APP = ("--pythonpath", "tests/workers/apps", "arbiter_testapp:app")
 
 
-def get(host, port, path="/", timeout=5.0):
-    conn = http.client.HTTPConnection(host, port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
-
-
-def unix_get(path, target="/"):
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(5)
-        s.connect(path)
-        s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % target.encode())
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                return data
-            data += chunk
-
-
-def wait_until(pred, timeout=5.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(interval)
-    return pred()
+get = http_get
 
 
 def run_to_exit(*args, timeout=20):

@@ -1,7 +1,6 @@
 """Master signal handling against real processes: TERM, INT, QUIT, HUP, TTIN, TTOU,
 USR1, worker respawn, timeouts and orphan protection."""
 
-import http.client
 import os
 import re
 import signal
@@ -16,6 +15,7 @@ from tests.arbiter.arbiter_helpers import (
     http_get,
     try_get,
     wait_file,
+    wait_until,
 )
 from tests.support.server import children_of, run_server
 
@@ -30,31 +30,7 @@ each_worker = pytest.mark.parametrize("worker", sorted(WORKER_ARGS))
 
 
 def get(srv, path, timeout=5.0):
-    conn = http.client.HTTPConnection(srv.host, srv.port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
-
-
-def pid_alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid, "rb") as f:
-            data = f.read()
-    except OSError:
-        return False
-    return data[data.rfind(b")") + 2:].split()[0] != b"Z"
-
-
-def wait_until(pred, timeout=5.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(interval)
-    return pred()
+    return http_get(srv.host, srv.port, path, timeout)
 
 
 def test_startup_log_lines_and_server_software():
@@ -106,7 +82,7 @@ def test_term_bounded_by_graceful_timeout(worker):
         srv.proc.wait(15)
         # bounded by graceful_timeout (1 s), far from the 30 s request
         assert time.monotonic() - start < 10
-        assert wait_until(lambda: not any(pid_alive(p) for p in workers), 3)
+        assert wait_until(lambda: not any(alive(p) for p in workers), 3)
 
 
 def _swallow(fn, *args):
@@ -132,7 +108,7 @@ def test_int_quit_stop_fast(sig, worker):
         assert time.monotonic() - start < 10
         assert code == 0
         assert "Handling signal: %s" % signal.Signals(sig).name[3:].lower() in srv.output()
-        assert wait_until(lambda: not any(pid_alive(p) for p in workers), 3)
+        assert wait_until(lambda: not any(alive(p) for p in workers), 3)
 
 
 def test_int_during_graceful_stop_switches_to_quick():
@@ -205,7 +181,7 @@ def test_master_has_no_children_after_stop(worker):
         workers = srv.worker_pids()
         assert srv.stop() == 0
         assert children_of(srv.pid) == []
-        assert not any(pid_alive(p) for p in workers)
+        assert not any(alive(p) for p in workers)
 
 
 @each_worker

@@ -8,23 +8,10 @@ import socket
 import sys
 import threading
 
-from tests.arbiter.arbiter_helpers import free_port, http_get, wait_until
+from tests.arbiter.arbiter_helpers import free_port, http_get, unix_get, wait_until
 from tests.support.server import ROOT, run_server
 
 LAUNCHER = shutil.which("systemd-socket-activate")
-
-
-def _unix_get(path):
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(10)
-        s.connect(path)
-        s.sendall(b"GET /pid HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                return data
-            data += chunk
 
 
 def test_systemd_socket_activate_tcp_and_unix(tmp_path):
@@ -59,7 +46,7 @@ def test_systemd_socket_activate_tcp_and_unix(tmp_path):
             assert "Listening at: http://127.0.0.1:%d,unix:%s (%d)" % (port, path, srv.pid) \
                 in srv.output()
             assert notify.recv(4096) == b"READY=1\nSTATUS=Gunicorn arbiter booted"
-            assert _unix_get(path).startswith(b"HTTP/1.1 200 OK")
+            assert unix_get(path, "/pid").startswith(b"HTTP/1.1 200 OK")
             # LISTEN_* are consumed by the master, not leaked to workers
             assert http_get("127.0.0.1", port, "/env?k=LISTEN_FDS") == (200, b"<unset>")
             assert srv.stop() == 0

@@ -20,6 +20,15 @@ def _connect(srv) -> socket.socket:
     return socket.create_connection((srv.host, srv.port), timeout=10)
 
 
+def _assert_next_answered_with_close(sock: socket.socket, reader: ResponseReader) -> None:
+    """Send ``GET /next`` on ``sock``: it must be served, with ``Connection: close``."""
+    sock.sendall(get("/next"))
+    status, headers, body = reader.read_response()
+    assert status == 200
+    assert body.startswith(b"GET /next ")
+    assert headers.get("connection", "").lower() == "close"
+
+
 def test_idle_keepalive_connection_answered_while_worker_stops():
     with run_server(APP, *ARGS) as srv:
         with _connect(srv) as idle:
@@ -37,11 +46,7 @@ def test_idle_keepalive_connection_answered_while_worker_stops():
                 assert headers.get("connection", "").lower() == "close"
 
             time.sleep(0.5)
-            idle.sendall(get("/next"))
-            status, headers, body = reader.read_response()
-            assert status == 200
-            assert body.startswith(b"GET /next ")
-            assert headers.get("connection", "").lower() == "close"
+            _assert_next_answered_with_close(idle, reader)
 
 
 def test_busy_connection_keeps_its_keepalive_promise_while_worker_stops():
@@ -68,11 +73,7 @@ def test_busy_connection_keeps_its_keepalive_promise_while_worker_stops():
             assert status == 200
             assert headers.get("connection", "").lower() != "close"
 
-            slow.sendall(get("/next"))
-            status, headers, body = reader.read_response()
-            assert status == 200
-            assert body.startswith(b"GET /next ")
-            assert headers.get("connection", "").lower() == "close"
+            _assert_next_answered_with_close(slow, reader)
 
 
 def test_silent_idle_connection_is_closed_after_the_linger():

@@ -157,9 +157,8 @@ def test_poll_reloader_detects_change_and_globs(tmp_path):
     assert str(tmp_path / "new.txt") in r.get_files()
 
 
-def test_inotify_reloader(tmp_path):
-    target = tmp_path / "watched.cfg"
-    target.write_text("a")
+def _change_recorder():
+    """(event, seen, callback): the callback appends the file name and sets the event."""
     event = threading.Event()
     seen = []
 
@@ -167,6 +166,13 @@ def test_inotify_reloader(tmp_path):
         seen.append(fname)
         event.set()
 
+    return event, seen, cb
+
+
+def test_inotify_reloader(tmp_path):
+    target = tmp_path / "watched.cfg"
+    target.write_text("a")
+    event, seen, cb = _change_recorder()
     r = reloader.InotifyReloader(extra_files=[str(target)], callback=cb)
     r.start()
     (tmp_path / "other.txt").write_text("ignored")
@@ -183,13 +189,7 @@ def test_reloader_engines():
 def test_inotify_reloader_glob_matches_files_created_later(tmp_path):
     assert reloader.has_inotify
     (tmp_path / "sub").mkdir()
-    event = threading.Event()
-    seen = []
-
-    def cb(fname):
-        seen.append(fname)
-        event.set()
-
+    event, seen, cb = _change_recorder()
     r = reloader.InotifyReloader(extra_files=[str(tmp_path / "sub" / "*.cfg")], callback=cb)
     r.start()
     (tmp_path / "sub" / "ignored.txt").write_text("x")
@@ -280,13 +280,7 @@ def test_inotify_reloader_watches_extra_files_before_the_thread_runs(tmp_path):
     assert reloader.has_inotify
     target = tmp_path / "early.cfg"
     target.write_text("a")
-    event = threading.Event()
-    seen = []
-
-    def cb(fname):
-        seen.append(fname)
-        event.set()
-
+    event, seen, cb = _change_recorder()
     r = reloader.InotifyReloader(extra_files=[str(target)], callback=cb)
     assert str(tmp_path) in r.get_dirs()
     target.write_text("b")  # before start()
