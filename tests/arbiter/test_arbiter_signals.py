@@ -36,6 +36,8 @@ def get(srv, path, timeout=5.0):
 def test_startup_log_lines_and_server_software():
     with run_server(*APP, "-w", "2") as srv:
         srv.wait_workers(2)
+        # a forked worker logs its boot line a moment after it appears in /proc
+        srv.wait_for_output(r"Booting worker with pid: \d+[\s\S]*Booting worker with pid: \d+")
         out = srv.output()
         assert re.search(r"\[INFO\] Starting gunicorn 25\.0\.0", out)
         assert "Listening at: http://127.0.0.1:%d (%d)" % (srv.port, srv.pid) in out
