@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import types
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -47,3 +48,15 @@ def isolated_logging() -> Iterator[None]:
         logger.setLevel(level)
         logger.propagate = propagate
         logger.disabled = disabled
+
+
+@pytest.fixture
+def receiver() -> Iterator[socket.socket]:
+    """A UDP socket bound to 127.0.0.1 on an ephemeral port (5 s receive timeout)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(5)
+    try:
+        yield sock
+    finally:
+        sock.close()

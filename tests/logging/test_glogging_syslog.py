@@ -7,7 +7,6 @@ import logging
 import os
 import socket
 import types
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,17 +35,6 @@ def test_parse_syslog_address(addr: str, expected: tuple[object, object]) -> Non
 def test_parse_syslog_address_errors(addr: str) -> None:
     with pytest.raises(RuntimeError):
         parse_syslog_address(addr)
-
-
-@pytest.fixture
-def receiver() -> Iterator[socket.socket]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(5)
-    try:
-        yield sock
-    finally:
-        sock.close()
 
 
 def recv_text(sock: socket.socket) -> str:

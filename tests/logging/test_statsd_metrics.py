@@ -6,7 +6,6 @@ import datetime
 import logging
 import socket
 import types
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +13,6 @@ import pytest
 from glogging_helpers import stand_in_cfg
 
 from gunicorn.instrument.statsd import Statsd
-
-
-@pytest.fixture
-def receiver() -> Iterator[socket.socket]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(5)
-    try:
-        yield sock
-    finally:
-        sock.close()
 
 
 def make(receiver: socket.socket, **cfg: Any) -> Statsd:
