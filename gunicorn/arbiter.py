@@ -60,12 +60,6 @@ def _signal_names() -> dict[int, str]:
     return table
 
 
-def _close_fd(fd: int) -> None:
-    """Close a raw file descriptor, ignoring EBADF and friends."""
-    with contextlib.suppress(OSError):
-        os.close(fd)
-
-
 def _address_str(addr: Any, is_ssl: bool) -> str:
     """Display form of a parsed bind address (used when the master binds nothing)."""
     if isinstance(addr, int):
@@ -270,7 +264,7 @@ class Arbiter:
     def init_signals(self) -> None:
         """Create the self-pipe and install the (enqueue-only) signal handlers."""
         for stale in self.PIPE:
-            _close_fd(stale)
+            util.close_fd(stale)
         read_end, write_end = os.pipe()
         for end in (read_end, write_end):
             util.set_non_blocking(end)
@@ -824,7 +818,7 @@ class Arbiter:
         """In a fresh child: drop the master's signal plumbing, then unblock."""
         signal.set_wakeup_fd(-1)
         for fd in self.PIPE:
-            _close_fd(fd)
+            util.close_fd(fd)
         self.PIPE = []
         self.SIG_QUEUE = queue.SimpleQueue()
         for signum in [*self.SIGNALS, signal.SIGCHLD]:

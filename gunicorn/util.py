@@ -135,6 +135,14 @@ def close_on_exec(fd: int) -> None:
     fcntl.fcntl(fd, fcntl.F_SETFD, flags | fcntl.FD_CLOEXEC)
 
 
+def close_fd(fd: int) -> None:
+    """Close the raw file descriptor ``fd``, ignoring one already closed (EBADF)."""
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+
+
 def set_non_blocking(fd: int) -> None:
     """Put ``fd`` in non-blocking mode (O_NONBLOCK)."""
     flags = fcntl.fcntl(fd, fcntl.F_GETFL)

@@ -15,7 +15,7 @@ import stat
 import time
 from typing import Any
 
-from gunicorn import SERVER
+from gunicorn import SERVER, util
 from gunicorn.http.wsgi_fields import (
     HOP_BY_HOP,
     INVALID_VALUE_RE,
@@ -68,8 +68,6 @@ def _name_kind(name: Any) -> int:
     return kind
 
 
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # [second, IMF-fixdate, "Date: ...\r\n" line]
 _date_cache: list[Any] = [-1, "", ""]
 
@@ -79,11 +77,7 @@ def http_date_cached() -> str:
     at most once per second."""
     now = int(time.time())
     if _date_cache[0] != now:
-        t = time.gmtime(now)
-        date = "%s, %02d %s %04d %02d:%02d:%02d GMT" % (
-            _WEEKDAYS[t.tm_wday], t.tm_mday, _MONTHS[t.tm_mon], t.tm_year,
-            t.tm_hour, t.tm_min, t.tm_sec,
-        )
+        date = util.http_date(now)
         # replaced as a whole so that a thread never sees a mixed pair
         _date_cache[:] = [now, date, "Date: %s\r\n" % date]
     return _date_cache[1]

@@ -42,14 +42,6 @@ def _set_parent_death_signal(sig: int) -> None:
         pass
 
 
-def _close_fd(fd: int) -> None:
-    """Close a raw file descriptor, ignoring EBADF and friends."""
-    try:
-        os.close(fd)
-    except OSError:
-        pass
-
-
 def _thread_stacks(current_frame: Any = None) -> str:
     """Every Python thread's current stack, formatted for the error log.
 
@@ -225,7 +217,7 @@ class Worker:
     def _open_self_pipe(self) -> None:
         """(Re)create PIPE: signals write to it to wake a sleeping loop."""
         for old in self.PIPE:
-            _close_fd(old)
+            util.close_fd(old)
         pipe = list(os.pipe())
         for end in pipe:
             util.set_non_blocking(end)

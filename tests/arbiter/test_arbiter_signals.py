@@ -17,15 +17,10 @@ from tests.arbiter.arbiter_helpers import (
     wait_file,
     wait_until,
 )
-from tests.support.server import children_of, run_server
+from tests.support.server import WORKER_ARGS, children_of, run_server
 
 APP = ("--pythonpath", "tests/workers/apps", "arbiter_testapp:app")
 
-# The spine's signal behaviour holds for both WSGI workers.
-WORKER_ARGS = {
-    "sync": ("--worker-class", "sync"),
-    "gthread": ("--worker-class", "gthread", "--threads", "4"),
-}
 each_worker = pytest.mark.parametrize("worker", sorted(WORKER_ARGS))
 
 

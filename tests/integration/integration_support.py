@@ -135,10 +135,3 @@ def _parse_curl(head_path: str, body_path: str) -> Reply:
             body = f.read()
         os.unlink(body_path)
     return Reply(status, headers, body)
-
-
-# The spine's behaviour tests run on both WSGI workers.
-WORKER_ARGS: dict[str, tuple[str, ...]] = {
-    "sync": ("--worker-class", "sync"),
-    "gthread": ("--worker-class", "gthread", "--threads", "4"),
-}

@@ -15,9 +15,9 @@ import time
 import httpx
 import pytest
 
-from tests.integration.integration_support import EXAMPLES, FRAMEWORKS, WORKER_ARGS
+from tests.integration.integration_support import EXAMPLES, FRAMEWORKS
 from tests.support.client import parse_response_head
-from tests.support.server import run_server
+from tests.support.server import WORKER_ARGS, run_server
 
 CLIENTS = 50
 TOTAL = 2000

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from tests.integration.integration_support import FRAMEWORKS, UPLOAD_SIZE, WORKER_ARGS
-from tests.support.server import run_server
+from tests.integration.integration_support import FRAMEWORKS, UPLOAD_SIZE
+from tests.support.server import WORKER_ARGS, run_server
 
 pytest.importorskip("flask")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.integration_support import FRAMEWORKS, WORKER_ARGS
-from tests.support.server import run_server
+from tests.integration.integration_support import FRAMEWORKS
+from tests.support.server import WORKER_ARGS, run_server
 
 pytest.importorskip("pyramid")
 

@@ -19,6 +19,13 @@ from collections.abc import Iterator
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LISTEN_RE = re.compile(r"Listening at: (\S+) \((\d+)\)")
 
+# Command-line arguments selecting each WSGI worker; behaviour tests of the
+# server run on both.
+WORKER_ARGS: dict[str, tuple[str, ...]] = {
+    "sync": ("--worker-class", "sync"),
+    "gthread": ("--worker-class", "gthread", "--threads", "4"),
+}
+
 
 class ServerError(RuntimeError):
     """The server did not start, or did not stop, as the test expected."""
