@@ -1,0 +1,300 @@
+"""HTTP/2 in the threaded worker: the loop side and the per-stream pool jobs.
+
+``HTTP2Serving`` is mixed into ``ThreadWorker``.  An HTTP/2 connection
+(ALPN ``h2`` after the TLS handshake, or the h2c client preface on a
+cleartext connection from a trusted peer) never holds a pool thread while it
+waits: the loop thread reads its socket without blocking and feeds the
+protocol under the connection's lock (``HTTP2ServerConnection.read_events``);
+each request that arrives becomes one pool job running the application
+(``_h2_run_stream``), so the streams of one connection run concurrently and
+share the pool fairly with every other connection, also with ``--threads 1``.
+
+Application threads write through their stream's ``HTTP2StreamIO`` under the
+same lock with non-blocking socket calls; what the socket does not take is
+written by the loop on EPOLLOUT.  Why one lock for reads and writes rather
+than a writer thread: on TLS the ``SSLSocket`` must never be read and written
+by two threads at once, and writing directly from the application thread
+saves a loop wake-up per response (the common case: the socket takes it all).
+
+Lifecycle: idle connections (no stream for ``keepalive`` seconds, or the
+timeout when keep-alive is off) get GOAWAY and are closed; a peer that does
+not acknowledge our SETTINGS within ``SETTINGS_TIMEOUT`` seconds gets GOAWAY
+SETTINGS_TIMEOUT (RFC 9113 section 6.5.3); on a graceful stop every
+connection gets GOAWAY(NO_ERROR) and is closed once its streams are done or
+``graceful_timeout`` passed.  Each stream counts toward ``max_requests``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from gunicorn import tls
+from gunicorn.http.early_hints import check_early_hint
+from gunicorn.http2.connection import HTTP2ServerConnection, HTTP2StreamIO
+from gunicorn.http2.core import detect_preface, h2c_allowed, inadequate_tls
+from gunicorn.http2.errors import HTTP2Error, HTTP2ErrorCode
+from gunicorn.workers.loop import BUSY, EPOLLIN, EPOLLOUT
+from gunicorn.workers.netio import is_client_disconnect
+
+__all__ = ["HTTP2Serving", "SETTINGS_TIMEOUT"]
+
+#: seconds the peer has to acknowledge our SETTINGS (RFC 9113 section 6.5.3)
+SETTINGS_TIMEOUT = 10.0
+
+_H2_ONLY_BODY = b"This server speaks HTTP/2 only: offer h2 through ALPN.\n"
+_H2_ONLY_RESPONSE = (b"HTTP/1.1 505 HTTP Version Not Supported\r\n"
+                     b"Content-Type: text/plain\r\nConnection: close\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(_H2_ONLY_BODY)) + _H2_ONLY_BODY
+
+
+class HTTP2Serving:
+    """Mixin for ``ThreadWorker``: serve HTTP/2 connections from the loop.
+
+    Needs the ``LoopWorker`` attributes (``poller``, ``method_queue``,
+    ``_handoff``, ``_conns``, ``_idle``, ``_close_loop``) and ``_call`` (the
+    ``WSGICall``).
+    """
+
+    _h2conns: dict[Any, HTTP2ServerConnection]
+    _h2c_prior: bool = False
+    _h2_only: bool = False
+    #: gunicorn.tls offers h2 in ALPN only to workers that serve it
+    serves_http2 = True
+
+    def h2_setup(self) -> None:
+        """Read the HTTP/2 settings once (called from ``start_serving``)."""
+        cfg = self.cfg  # type: ignore[attr-defined]
+        self._h2conns = {}
+        protocols = cfg.http_protocols or ()
+        mode = getattr(cfg, "http2_cleartext", "off") or "off"
+        self._h2_only = bool(cfg.is_ssl) and list(protocols) == ["h2"]
+        self._h2c_prior = ("h2" in protocols and not cfg.is_ssl
+                           and mode in ("prior-knowledge", "both"))
+        keepalive = cfg.keepalive
+        self._h2_idle = float(keepalive) if keepalive and keepalive > 0 else \
+            float(cfg.timeout if cfg.timeout > 0 else 30)
+
+    # -- starting ------------------------------------------------------------
+
+    def h2_after_handshake(self, conn: Any) -> bool:
+        """Loop thread, TLS handshake done: True when ``conn`` was taken over
+        (ALPN chose h2), or refused because ``--http-protocols h2`` alone was
+        configured and the client did not offer h2 (a 505 explains why, RFC
+        9110 section 15.6.6); False to serve HTTP/1.x."""
+        if tls.is_http2_negotiated(conn.sock):
+            self.h2_start(conn)
+            return True
+        if not self._h2_only:
+            return False
+        self.log.info("Refusing %s: it did not offer h2 (ALPN) and "  # type: ignore[attr-defined]
+                      "http_protocols is h2 only", conn.client)
+        try:
+            conn.sock.send(_H2_ONLY_RESPONSE)
+        except (OSError, ValueError):
+            pass
+        self._close_loop(conn)  # type: ignore[attr-defined]
+        return True
+
+    def h2_preface(self, conn: Any) -> bool:
+        """Loop thread, cleartext: True when ``conn.pending`` is (or may become)
+        the HTTP/2 client preface of a trusted peer and was taken over here;
+        False to parse it as HTTP/1.x (RFC 9113 section 3.3)."""
+        pending = conn.pending
+        found = detect_preface(pending)
+        if found is False or not h2c_allowed(self.cfg, conn.client)[0]:  # type: ignore[attr-defined]
+            return False
+        if found is None:
+            self.poller.arm(conn)  # type: ignore[attr-defined]
+            return True
+        data = bytes(pending)
+        pending.clear()
+        self.h2_start(conn, data)
+        return True
+
+    def h2_start(self, conn: Any, initial: bytes = b"") -> None:
+        """Loop thread: serve ``conn`` as HTTP/2 from now on."""
+        self._idle.discard(conn)  # type: ignore[attr-defined]
+        conn.http2 = True
+        # BUSY: the generic idle sweep and stop drain leave it to this mixin
+        conn.state = BUSY
+        conn.timeout = None
+        try:
+            h2c = HTTP2ServerConnection(self.cfg, conn.sock, conn.client,  # type: ignore[attr-defined]
+                                        is_ssl=conn.is_ssl,
+                                        want_write=lambda h, c=conn: self._h2_want_write(c, h))
+        except OSError:
+            self._close_loop(conn)  # type: ignore[attr-defined]
+            return
+        self._h2conns[conn] = h2c
+        h2c.initiate_connection()
+        if conn.is_ssl:
+            try:
+                version, cipher = conn.sock.version(), conn.sock.cipher()[0]
+            except (OSError, TypeError, ValueError):
+                version = cipher = None
+            if inadequate_tls(version, cipher):
+                h2c.close(HTTP2ErrorCode.INADEQUATE_SECURITY)
+                self._h2_close(conn)
+                return
+        self._h2_serve(conn, initial)
+
+    # -- loop thread -----------------------------------------------------------
+
+    def h2_ready(self, conn: Any, events: int) -> None:
+        """Loop thread: the poller reported an HTTP/2 connection."""
+        h2c = self._h2conns.get(conn)
+        if h2c is None:
+            return
+        if events & EPOLLOUT and h2c.pending_output:
+            h2c.on_writable()
+        self._h2_serve(conn)
+
+    def _h2_serve(self, conn: Any, initial: bytes = b"") -> None:
+        h2c = self._h2conns.get(conn)
+        if h2c is None:
+            return
+        jobs, more = h2c.read_events(initial, lambda: self._h2_arm_locked(conn, h2c))
+        if jobs:
+            submit = self._handoff.submit  # type: ignore[attr-defined]
+            for adapter, req in jobs:
+                submit(self._h2_run_stream, conn, h2c, adapter, req)
+        if h2c.finished:
+            self._h2_close(conn)
+            return
+        if more:
+            self.method_queue.defer(self._h2_serve, conn)  # type: ignore[attr-defined]
+        if jobs:
+            # re-armed after submitting: the jobs' first writes do not wait
+            # for the loop's epoll call
+            self._h2_arm(conn, h2c)
+
+    def _h2_arm(self, conn: Any, h2c: HTTP2ServerConnection) -> None:
+        """Arm the poller for what the connection waits for (under its lock,
+        so the last arm always reflects the current output state)."""
+        with h2c.lock:
+            self._h2_arm_locked(conn, h2c)
+
+    def _h2_arm_locked(self, conn: Any, h2c: HTTP2ServerConnection) -> None:
+        if h2c.closed:
+            return
+        pending = h2c.pending_output
+        if pending > 1 << 20:
+            events = EPOLLOUT  # stop reading until the peer takes our output
+        else:
+            events = EPOLLIN | EPOLLOUT if pending else EPOLLIN
+        try:
+            self.poller.arm(conn, events)  # type: ignore[attr-defined]
+        except (OSError, ValueError):
+            pass
+
+    def _h2_want_write(self, conn: Any, h2c: HTTP2ServerConnection) -> None:
+        # lock held: output is left over, ask the poller for EPOLLOUT
+        if self._selector_fallback:  # type: ignore[attr-defined]
+            self.method_queue.defer(self._h2_arm, conn, h2c)  # type: ignore[attr-defined]
+        else:
+            self._h2_arm_locked(conn, h2c)
+
+    def _h2_close(self, conn: Any) -> None:
+        """Loop thread: flush what is queued (best effort) and close."""
+        h2c = self._h2conns.pop(conn, None)
+        if h2c is not None:
+            with h2c.lock:
+                h2c._flush_locked()
+                h2c._fail_locked()
+                self._close_loop(conn)  # type: ignore[attr-defined]
+        elif self._conns.get(conn.fd) is conn:  # type: ignore[attr-defined]
+            self._close_loop(conn)  # type: ignore[attr-defined]
+
+    def _h2_check(self, conn: Any) -> None:
+        """Loop thread: a stream ended; close a draining connection now idle."""
+        h2c = self._h2conns.get(conn)
+        if h2c is not None and h2c.finished:
+            self._h2_close(conn)
+
+    def murder_keepalived(self) -> None:
+        """Also close idle HTTP/2 connections (GOAWAY first) and those whose
+        peer never acknowledged our SETTINGS."""
+        super().murder_keepalived()  # type: ignore[misc]
+        if not self._h2conns:
+            return
+        now = time.monotonic()
+        for conn, h2c in list(self._h2conns.items()):
+            if h2c.active_streams:
+                continue
+            if not h2c.protocol.settings_acknowledged and now - h2c.started > SETTINGS_TIMEOUT:
+                h2c.close(HTTP2ErrorCode.SETTINGS_TIMEOUT)
+            elif now - h2c.last_activity > self._h2_idle:
+                h2c.close()
+            else:
+                continue
+            self._h2_close(conn)
+
+    def _graceful_stop(self) -> None:
+        """GOAWAY(NO_ERROR) to every HTTP/2 connection, close those without
+        streams, drain the rest with the HTTP/1 connections, close them all."""
+        for conn, h2c in list(self._h2conns.items()):
+            h2c.close()
+            if h2c.finished:
+                self._h2_close(conn)
+        super()._graceful_stop()  # type: ignore[misc]
+        for conn, h2c in list(self._h2conns.items()):
+            h2c.drain_output(1.0)  # the end of responses still queued
+            self._h2_close(conn)
+
+    # -- pool thread -------------------------------------------------------------
+
+    def _h2_before_app(self, resp: Any, environ: dict[str, Any]) -> None:
+        """The HTTP/2 environ keys (early hints as 103 HEADERS, trailers) and
+        the ``max_requests`` count (one per stream)."""
+        environ["wsgi.multithread"] = True
+        stream = resp.stream
+        environ["wsgi.early_hints"] = _early_hints(stream, resp)
+        environ["gunicorn.http2.send_trailers"] = stream.set_trailers
+        environ["gunicorn.http2.request_trailers"] = stream.request_trailers
+        if self.count_request():  # type: ignore[attr-defined]
+            self._wake()  # type: ignore[attr-defined]
+
+    def _h2_run_stream(self, conn: Any, h2c: HTTP2ServerConnection, adapter: HTTP2StreamIO,
+                       req: Any) -> None:
+        """Pool thread: run the application for one stream."""
+        log = self.log  # type: ignore[attr-defined]
+        try:
+            self._call.call_stream(req, adapter, conn.client,  # type: ignore[attr-defined]
+                                   conn.server, self._h2_before_app)
+        except Exception as exc:
+            if is_client_disconnect(exc) or h2c.is_closed:
+                log.debug("HTTP/2 stream %s from %s ended: %s", adapter.stream_id,
+                          conn.client, exc)
+            else:
+                status = getattr(exc, "status_code", None) or getattr(exc, "code", None)
+                if not isinstance(status, int) or not 400 <= status < 600:
+                    status = 500
+                if status >= 500:
+                    log.exception("Error handling request %s", getattr(req, "uri", ""))
+                else:
+                    log.warning("Invalid request from %s: %s", conn.client, exc)
+                try:
+                    adapter.send_error(status, "Internal Server Error" if status == 500
+                                       else str(exc))
+                except (HTTP2Error, OSError):
+                    pass
+        finally:
+            h2c.stream_done(adapter)
+            self._handoff.done()  # type: ignore[attr-defined]
+            if h2c.draining or h2c.is_closed:
+                self.method_queue.defer(self._h2_check, conn)  # type: ignore[attr-defined]
+
+
+def _early_hints(stream: HTTP2StreamIO, resp: Any) -> Any:
+    """``wsgi.early_hints`` for an HTTP/2 stream: each call sends a HEADERS
+    frame with ``:status 103`` (RFC 8297, RFC 9113 section 8.1), validated
+    like on HTTP/1.1; a no-op once the final head was sent."""
+
+    def send_early_hints(headers: Any) -> None:
+        pairs = [(name.lower(), value) for name, value in map(check_early_hint, headers)]
+        if resp.headers_sent:
+            return
+        stream.send_informational(103, pairs)
+
+    return send_early_hints

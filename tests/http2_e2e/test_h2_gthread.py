@@ -1,0 +1,443 @@
+"""HTTP/2 on the gthread worker, end to end: real server processes, real clients
+(httpx, raw ``h2`` connections, curl, nghttp, h2load)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import httpx
+import pytest
+from h2_client import H2Client
+from h2e2e_support import gthread_h2
+
+
+def _client(srv, files) -> H2Client:
+    return H2Client(srv.host, srv.port, files.client_context(alpn=["h2", "http/1.1"]))
+
+
+def _httpx(files) -> httpx.Client:
+    return httpx.Client(http2=True, verify=files.ca_path, timeout=20)
+
+
+# -- httpx over TLS (ALPN h2) ------------------------------------------------------
+
+
+def test_httpx_get_post_large(h2_server, tls_files):
+    base = h2_server.url
+    with _httpx(tls_files) as c:
+        r = c.get(base + "/")
+        assert r.http_version == "HTTP/2"
+        assert (r.status_code, r.text) == (200, "hello")
+        # a body larger than every window: flow control both ways
+        body = os.urandom(3 * 1024 * 1024 + 17)
+        r = c.post(base + "/echo?x=1", content=body)
+        info = r.json()
+        assert r.http_version == "HTTP/2"
+        assert info["length"] == len(body)
+        assert info["sha256"] == hashlib.sha256(body).hexdigest()
+        assert info["protocol"] == "HTTP/2.0" and info["version"] == "2"
+        assert info["host"] == "127.0.0.1:%d" % h2_server.port
+        assert info["scheme"] == "https"
+        assert info["weight"] == 16 and info["depends_on"] == 0
+        r = c.get(base + "/big?5000001")
+        assert len(r.content) == 5000001
+        assert r.content[:256] == bytes(range(256))
+        r = c.get(base + "/error")
+        assert r.status_code == 500 and r.http_version == "HTTP/2"
+        r = c.head(base + "/")
+        assert r.status_code == 200 and r.content == b""
+        assert r.headers["content-length"] == "5"
+
+
+# -- concurrency and fairness --------------------------------------------------------
+
+
+def test_100_concurrent_streams_wait_on_each_other(h2_server, tls_files):
+    """Stream 2k waits for stream 2k+1 and vice versa: only concurrent
+    execution of one connection's streams completes them (8 pool threads)."""
+    client = _client(h2_server, tls_files)
+    try:
+        sids = [client.request("GET", "/rendezvous/%d" % n) for n in range(100)]
+        client.wait(lambda: all(client.exchanges[s].ended or client.exchanges[s].reset
+                                for s in sids), timeout=30)
+        bodies = [bytes(client.exchanges[s].data) for s in sids]
+        assert bodies == [b"ok"] * 100
+    finally:
+        client.close()
+
+
+def test_blocked_connection_does_not_starve_others(tls_files):
+    """With 2 pool threads: one stream blocks a thread, idle HTTP/2
+    connections hold none, so other connections are still served."""
+    with gthread_h2(tls_files, threads=2) as srv:
+        blocked = _client(srv, tls_files)
+        idle = [_client(srv, tls_files) for _ in range(3)]
+        try:
+            sid = blocked.request("GET", "/block")
+            for c in idle:
+                assert c.get("/").data == b"hello"
+            # idle connections now wait for frames: served without them
+            other = _client(srv, tls_files)
+            assert other.get("/").data == b"hello"
+            with _httpx(tls_files) as hc:
+                assert hc.get(srv.url + "/").text == "hello"
+            with httpx.Client(http2=False, verify=tls_files.ca_path, timeout=20) as h1:
+                r = h1.get(srv.url + "/")
+                assert r.http_version == "HTTP/1.1" and r.text == "hello"
+            assert other.get("/release").data == b"done"
+            blocked.wait(lambda: blocked.exchanges[sid].ended)
+            assert blocked.exchanges[sid].data == b"released"
+            other.close()
+        finally:
+            blocked.close()
+            for c in idle:
+                c.close()
+
+
+def test_default_single_thread_serves_several_connections(tls_files):
+    """``--threads 1``: HTTP/2 connections waiting for frames hold no thread,
+    so connections opened together are all served, one stream at a time."""
+    with gthread_h2(tls_files, threads=1) as srv:
+        clients = [_client(srv, tls_files) for _ in range(4)]
+        try:
+            for _round in range(2):
+                for c in clients:
+                    assert c.get("/").data == b"hello"
+            with httpx.Client(http2=False, verify=tls_files.ca_path, timeout=20) as h1:
+                assert h1.get(srv.url + "/").text == "hello"
+            sids = [c.request("GET", "/sleep?0.05") for c in clients]
+            for c, sid in zip(clients, sids, strict=True):
+                c.wait(lambda c=c, sid=sid: c.exchanges[sid].ended)
+                assert c.exchanges[sid].data == b"slept"
+        finally:
+            for c in clients:
+                c.close()
+
+
+def _peak_rss_kib(pid: int) -> int:
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+def test_slow_reader_backpressure_bounds_memory(h2_server, tls_files):
+    """A 24 MiB upload to an application reading slowly: the server buffers
+    at most the flow-control windows (WINDOW_UPDATE only as the application
+    reads), so its peak RSS grows far less than the upload."""
+    (worker,) = h2_server.worker_pids()
+    client = _client(h2_server, tls_files)
+    try:
+        assert client.get("/").data == b"hello"
+        before = _peak_rss_kib(worker)
+        body = os.urandom(1 << 20) * 24
+        sid = client.request("POST", "/slowread", body=body)
+        client.wait(lambda: client.exchanges[sid].ended, timeout=40)
+        info = json.loads(bytes(client.exchanges[sid].data))
+        assert info == {"length": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+        grown = _peak_rss_kib(worker) - before
+        assert grown < 8 * 1024, "peak RSS grew by %d KiB" % grown
+    finally:
+        client.close()
+
+
+# -- early hints and trailers ----------------------------------------------------------
+
+
+def test_early_hints_are_103_headers(h2_server, tls_files):
+    client = _client(h2_server, tls_files)
+    try:
+        ex = client.get("/hints")
+        assert [dict(block)[b":status"] for block in ex.informational] == [b"103", b"103"]
+        assert dict(ex.informational[0])[b"link"] == b"</style.css>; rel=preload; as=style"
+        assert dict(ex.informational[1])[b"link"] == b"</app.js>; rel=preload; as=script"
+        assert ex.status == 200 and ex.data == b"hinted"
+    finally:
+        client.close()
+
+
+@pytest.mark.skipif(shutil.which("nghttp") is None, reason="nghttp not installed")
+def test_early_hints_seen_by_nghttp(h2_server):
+    out = subprocess.run(["nghttp", "-v", h2_server.url + "/hints"], capture_output=True,
+                         text=True, timeout=20).stdout
+    assert out.count(":status: 103") == 2
+    assert "link: </style.css>; rel=preload; as=style" in out
+    assert out.index(":status: 103") < out.index(":status: 200")
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl not installed")
+def test_early_hints_and_trailers_seen_by_curl(h2_server, tls_files):
+    out = subprocess.run(["curl", "-sv", "--http2", "--cacert", tls_files.ca_path,
+                          h2_server.url + "/hints"], capture_output=True, text=True,
+                         timeout=20)
+    assert "< HTTP/2 103" in out.stderr and "< HTTP/2 200" in out.stderr
+    assert out.stdout == "hinted"
+    out = subprocess.run(["curl", "-sv", "--http2", "--cacert", tls_files.ca_path,
+                          h2_server.url + "/trailers"], capture_output=True, text=True,
+                         timeout=20)
+    assert "< x-checksum: abc123" in out.stderr
+    assert out.stdout == "body with trailers"
+
+
+def test_trailers_both_ways(h2_server, tls_files):
+    client = _client(h2_server, tls_files)
+    try:
+        sid = client.request("POST", "/echo", body=b"payload",
+                             trailers=[("x-request-checksum", "xyz")])
+        client.wait(lambda: client.exchanges[sid].ended)
+        info = json.loads(bytes(client.exchanges[sid].data))
+        assert info["length"] == 7
+        assert info["trailers"] == [["X-REQUEST-CHECKSUM", "xyz"]]
+        ex = client.get("/trailers")
+        assert ex.data == b"body with trailers"
+        assert ex.trailers == [(b"x-checksum", b"abc123"), (b"grpc-status", b"0")]
+    finally:
+        client.close()
+
+
+def test_failure_after_head_resets_only_that_stream(h2_server, tls_files):
+    client = _client(h2_server, tls_files)
+    try:
+        ex = client.get("/fail-late")
+        assert ex.status == 200 and ex.reset == 2  # INTERNAL_ERROR
+        assert client.get("/").data == b"hello"
+    finally:
+        client.close()
+
+
+# -- reset and shutdown ------------------------------------------------------------------
+
+
+def test_rst_stream_stops_the_response(h2_server, tls_files, tmp_path):
+    """The peer resets a long response: the application's thread is released
+    at its next write, and the connection serves other streams."""
+    progress = tmp_path / "progress"
+    client = _client(h2_server, tls_files)
+    try:
+        sid = client.request("GET", "/slow?" + str(progress))
+        ex = client.exchanges[sid]
+        client.wait(lambda: len(ex.data) > 0)
+        client.conn.reset_stream(sid, 8)  # CANCEL
+        client.flush()
+
+        def lines() -> int:
+            return len(progress.read_text().splitlines()) if progress.exists() else 0
+
+        # the generator stops: the count stays put for a while, far below 200
+        deadline = time.monotonic() + 10
+        last, stable_since = lines(), time.monotonic()
+        while time.monotonic() - stable_since < 0.6:
+            assert time.monotonic() < deadline, "the application kept writing"
+            time.sleep(0.05)
+            now = lines()
+            if now != last:
+                last, stable_since = now, time.monotonic()
+        assert last < 50
+        assert client.get("/").data == b"hello"
+    finally:
+        client.close()
+
+
+def test_goaway_on_term_completes_streams_in_flight(tls_files, tmp_path):
+    with gthread_h2(tls_files, "--graceful-timeout", "10") as srv:
+        client = _client(srv, tls_files)
+        try:
+            started = tmp_path / "started"
+            sid = client.request("GET", "/sleep?1.0:" + str(started))
+            deadline = time.monotonic() + 10
+            while not started.exists():  # the stream reached the application
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+            srv.signal(signal.SIGTERM)
+            ex = client.exchanges[sid]
+            client.wait(lambda: client.goaway is not None and ex.ended, timeout=15)
+            assert client.goaway.error_code == 0
+            assert client.goaway.last_stream_id >= sid
+            assert ex.status == 200 and ex.data == b"slept"
+            # then the server closes the connection
+            client.wait(lambda: client.closed, timeout=10)
+        finally:
+            client.close()
+        assert srv.proc.wait(15) == 0
+
+
+def test_zero_window_times_out_without_blocking_others(tls_files):
+    """A client that never grants credit: its stream is reset (CANCEL) after
+    the timeout, while other streams and connections are served."""
+    with gthread_h2(tls_files, "--timeout", "2", threads=2) as srv:
+        stuck = _client(srv, tls_files)
+        try:
+            sid = stuck.request("GET", "/big?10000000")
+            # read nothing (no WINDOW_UPDATE): the server stops at the window
+            other = _client(srv, tls_files)
+            for _ in range(3):
+                assert other.get("/").data == b"hello"
+            other.close()
+            ex = stuck.exchanges[sid]
+            stuck.conn.acknowledge_received_data = lambda *a, **k: None  # grant nothing
+            stuck.wait(lambda: ex.reset is not None, timeout=15)
+            assert ex.reset == 8 and len(ex.data) <= 65535
+        finally:
+            stuck.close()
+
+
+def test_max_requests_counts_streams(tls_files):
+    with gthread_h2(tls_files, "--max-requests", "3", threads=2) as srv:
+        client = _client(srv, tls_files)
+        try:
+            for _ in range(3):
+                assert client.get("/").data == b"hello"
+            # the third stream used the budget: the worker drains with GOAWAY
+            client.wait(lambda: client.goaway is not None, timeout=15)
+            assert client.goaway.error_code == 0
+            srv.wait_for_output(r"Autorestarting worker", timeout=10)
+        finally:
+            client.close()
+
+
+def test_idle_connection_gets_goaway(tls_files):
+    with gthread_h2(tls_files, "--keep-alive", "1", threads=2) as srv:
+        client = _client(srv, tls_files)
+        try:
+            assert client.get("/").data == b"hello"
+            client.wait(lambda: client.goaway is not None, timeout=10)
+            assert client.goaway.error_code == 0
+            client.wait(lambda: client.closed, timeout=10)
+        finally:
+            client.close()
+
+
+def test_expect_100_continue(h2_server, tls_files):
+    client = _client(h2_server, tls_files)
+    try:
+        sid = client.request("POST", "/echo", headers=[("expect", "100-continue")], end=False)
+        ex = client.exchanges[sid]
+        client.wait(lambda: ex.informational, timeout=10)
+        assert dict(ex.informational[0])[b":status"] == b"100"
+        client.send_body(sid, b"12345", end_stream=True)
+        client.wait(lambda: ex.ended)
+        assert json.loads(bytes(ex.data))["length"] == 5
+    finally:
+        client.close()
+
+
+def test_rapid_reset_closes_that_connection_only(h2_server, tls_files):
+    """HEADERS then RST_STREAM, over and over (CVE-2023-44487): the server
+    ends that connection with GOAWAY ENHANCE_YOUR_CALM; others are served."""
+    client = _client(h2_server, tls_files)
+    try:
+        for _ in range(600):
+            sid = client.conn.get_next_available_stream_id()
+            client.conn.send_headers(sid, [(":method", "GET"), (":scheme", "https"),
+                                           (":authority", client.authority),
+                                           (":path", "/sleep?0.2")])
+            client.conn.reset_stream(sid, 8)
+        client.flush()
+        client.wait(lambda: client.goaway is not None, timeout=15)
+        assert client.goaway.error_code == 0xB
+    except (ConnectionError, OSError):
+        assert client.goaway is not None and client.goaway.error_code == 0xB
+    finally:
+        client.close()
+    other = _client(h2_server, tls_files)
+    try:
+        assert other.get("/").data == b"hello"
+    finally:
+        other.close()
+
+
+# -- negotiation -------------------------------------------------------------------------
+
+
+def test_alpn_http11_only_client_gets_http11(h2_server, tls_files):
+    ctx = tls_files.client_context(alpn=["http/1.1"])
+    with socket.create_connection((h2_server.host, h2_server.port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+            assert s.selected_alpn_protocol() == "http/1.1"
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    assert data.startswith(b"HTTP/1.1 200 OK\r\n") and data.endswith(b"hello")
+
+
+def test_h2_only_refuses_http11_clients_clearly(tls_files):
+    from h2e2e_support import APP_ARGS, tls_args
+
+    from tests.support.server import run_server
+    with run_server("--worker-class", "gthread", "--http-protocols", "h2",
+                    *tls_args(tls_files), *APP_ARGS) as srv:
+        ctx = tls_files.client_context(alpn=["http/1.1"])
+        with socket.create_connection((srv.host, srv.port), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+        assert data.startswith(b"HTTP/1.1 505 HTTP Version Not Supported\r\n")
+        assert b"HTTP/2 only" in data
+        client = _client(srv, tls_files)
+        try:
+            assert client.get("/").data == b"hello"
+        finally:
+            client.close()
+
+
+def test_h2c_prior_knowledge():
+    with gthread_h2(None, "--http2-cleartext", "prior-knowledge", threads=4) as srv:
+        client = H2Client(srv.host, srv.port, None)
+        try:
+            ex = client.get("/")
+            assert ex.status == 200 and ex.data == b"hello"
+            sid = client.request("POST", "/echo", body=b"abc")
+            client.wait(lambda: client.exchanges[sid].ended)
+            info = json.loads(bytes(client.exchanges[sid].data))
+            assert info["scheme"] == "http" and info["length"] == 3
+        finally:
+            client.close()
+        # HTTP/1.1 still works on the same listener
+        r = httpx.get(srv.url + "/", timeout=10)
+        assert r.http_version == "HTTP/1.1" and r.text == "hello"
+        if shutil.which("curl"):
+            out = subprocess.run(["curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null",
+                                  "-w", "%{http_version}", srv.url + "/"],
+                                 capture_output=True, text=True, timeout=20)
+            assert out.stdout == "2"
+
+
+@pytest.mark.skipif(shutil.which("h2load") is None, reason="h2load not installed")
+def test_h2load_no_errors(h2_server):
+    out = subprocess.run(["h2load", "-n", "20000", "-c", "10", "-m", "10",
+                          h2_server.url + "/"], capture_output=True, text=True, timeout=60)
+    assert "20000 succeeded, 0 failed, 0 errored, 0 timeout" in out.stdout, out.stdout
+
+
+def test_sync_worker_does_not_offer_h2(tls_files):
+    with run_sync(tls_files) as srv:
+        ctx = tls_files.client_context(alpn=["h2", "http/1.1"])
+        with socket.create_connection((srv.host, srv.port), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+                assert s.selected_alpn_protocol() in (None, "http/1.1")
+        assert "HTTP/2 is not supported by the sync worker" in srv.output()
+
+
+def run_sync(files):
+    from h2e2e_support import APP_ARGS, tls_args
+
+    from tests.support.server import run_server
+    return run_server("--worker-class", "sync", "--http-protocols", "h2,h1",
+                      *tls_args(files), *APP_ARGS)
+
