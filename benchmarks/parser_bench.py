@@ -9,8 +9,8 @@ The same measurement runs against upstream gunicorn 25.0.3 in its own
 virtual environment, and the script prints ours/upstream ratios.  Create it
 with::
 
-    python3 -m venv /work/venvs/gunicorn-25.0.3
-    /work/venvs/gunicorn-25.0.3/bin/pip install gunicorn==25.0.3
+    python3 -m venv /tmp/venv-g25
+    /tmp/venv-g25/bin/pip install gunicorn==25.0.3
 
 or point ``GUNICORN_UPSTREAM_PYTHON`` at another interpreter that has it.
 
@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 
-DEFAULT_UPSTREAM = "/work/venvs/gunicorn-25.0.3/bin/python"
+DEFAULT_UPSTREAM = "/tmp/venv-g25/bin/python"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 GET_REQUEST = (
@@ -137,8 +137,8 @@ def main() -> int:
     upstream = None
     if not os.path.exists(upstream_py):
         print("upstream interpreter %s not found; create it with:\n"
-              "  python3 -m venv /work/venvs/gunicorn-25.0.3\n"
-              "  /work/venvs/gunicorn-25.0.3/bin/pip install gunicorn==25.0.3\n"
+              "  python3 -m venv /tmp/venv-g25\n"
+              "  /tmp/venv-g25/bin/pip install gunicorn==25.0.3\n"
               "or set GUNICORN_UPSTREAM_PYTHON" % upstream_py)
     else:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

@@ -1,68 +1,148 @@
-"""Compare our sync and gthread workers with upstream gunicorn 25.0.3.
+"""Throughput and p99 latency of our sync and gthread workers against upstream gunicorn.
 
-Every server runs ``-w 1`` pinned to CPU 0 (``taskset -c 0``); the load
-generator, ``wrk``, runs pinned to CPU 1.  Two load shapes:
+Every contender runs ``python -m gunicorn -w 1`` pinned to CPU 0 with
+``taskset -c 0``; the load generator, ``wrk -t1``, runs pinned to CPU 1.  All
+contenders serve the same application, ``benchmarks/bench_app.py``, copied to
+a temporary directory.  Rows (the benchmark rows of issue 9), for each worker
+class:
 
-* keep-alive: ``wrk -c 50`` reusing connections;
-* connection-per-request: the same with ``Connection: close`` so every
-  request opens a new TCP connection.
+* ``hello``: ``GET /`` (14-byte body), 50 keep-alive connections;
+* ``64k``: ``GET /64k`` (65,536-byte body), 50 keep-alive connections;
+* ``echo-4k``: ``POST /echo`` with a 4 KiB body that is sent back
+  (``benchmarks/echo_4k.lua``), 50 keep-alive connections;
+* ``conn-per-req``: ``GET /`` with ``Connection: close``, so every request
+  opens a new TCP connection, 50 at a time;
+* ``1000-conns``: ``GET /`` over 1,000 concurrent keep-alive connections.
 
-The application is the examples/hello.py one (a fixed 14-byte body), written
-to a temporary directory so both servers import the same file.
+(The sync worker closes the connection after every response whatever the
+client asks, so its keep-alive rows reconnect too: that is the same for every
+contender.)
 
-Upstream lives in its own virtual environment, created once with::
+Contenders:
 
-    python3 -m venv /work/venvs/gunicorn-25.0.3
-    /work/venvs/gunicorn-25.0.3/bin/pip install gunicorn==25.0.3
+* ``--ours LABEL=DIR`` (repeatable; default ``ours=`` this checkout): this
+  project's source tree ``DIR``, run by ``--python`` with ``PYTHONPATH=DIR``.
+  The script checks that ``import gunicorn`` resolves into ``DIR``.  Use a
+  frozen copy (``git archive HEAD | tar -x -C /tmp/before``) to measure
+  "before" and the working tree for "after", in the same run if you like.
+* ``--upstream [LABEL=]PYTHON`` (repeatable; default the interpreters of
+  ``/tmp/venv-g25`` and ``/tmp/venv-g27``): an interpreter whose environment
+  has upstream gunicorn installed, run without ``PYTHONPATH``; the label
+  defaults to the gunicorn version it imports.
 
-Usage::
+Rounds interleave the contenders (their order rotates each round) so machine
+noise hits them alike; each figure is the median over ``--rounds``.  The table
+gives req/s and p99 per contender and, for each of ours, the req/s ratio
+against the faster upstream of the same row, with the issue 9 targets
+(gthread >= 3x, sync >= 2x on every row), and the median of the same ratio
+taken within each round (steadier when other load comes and goes).
 
-    python3 benchmarks/server_bench.py [--duration 10] [--connections 50]
-        [--threads 1] [--venv /work/venvs/gunicorn-25.0.3] [--skip-upstream]
+Usage (see benchmarks/README.md for the virtual environments)::
 
-Needs ``wrk`` (Debian package) and ``taskset`` (util-linux).  Prints req/s,
-p99 latency and ours/upstream ratios, plus whether the targets were met
-(gthread keep-alive >= 1.5x upstream with p99 no worse; sync >= 1.2x).
+    python benchmarks/server_bench.py [--duration 10] [--rounds 5]
+        [--ours ours=/work/main] [--upstream /tmp/venv-g25/bin/python]
+        [--workers sync,gthread] [--rows hello,64k,echo-4k,conn-per-req,1000-conns]
+        [--markdown FILE] [--check]
+
+Needs ``wrk`` (Debian package ``wrk``) and ``taskset`` (``util-linux``).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import http.client
 import os
 import re
+import resource
+import shlex
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_VENV = "/work/venvs/gunicorn-25.0.3"
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+APP_FILE = os.path.join(HERE, "bench_app.py")
+ECHO_SCRIPT = os.path.join(HERE, "echo_4k.lua")
+DEFAULT_UPSTREAMS = ["/tmp/venv-g25/bin/python", "/tmp/venv-g27/bin/python"]
+TARGETS = {"gthread": 3.0, "sync": 2.0}
+ECHO_SIZE = 4096
 
-APP_SOURCE = '''\
-_BODY = b"Hello, World!\\n"
-_STATUS = "200 OK"
-_HEADERS = [("Content-Type", "text/plain"), ("Content-Length", str(len(_BODY)))]
 
+@dataclass(frozen=True)
+class Row:
+    """One load shape: URL path, wrk connections, Connection: close or not, wrk Lua script."""
 
-def app(environ, start_response):
-    start_response(_STATUS, _HEADERS)
-    return [_BODY]
-'''
+    name: str
+    title: str
+    path: str
+    connections: int
+    close: bool = False
+    script: str | None = None
 
 
 @dataclass
-class Result:
-    """One wrk run: requests per second and p99 latency in milliseconds."""
+class Contender:
+    """One server build: ``python -m gunicorn`` with ``pythonpath`` first on ``sys.path`` (or none)."""
 
-    server: str
-    worker: str
-    mode: str
+    label: str
+    python: str
+    pythonpath: str | None
+    ours: bool
+    version: str = ""
+    module_file: str = ""
+
+
+@dataclass
+class Sample:
+    """One wrk run: requests per second, p99 latency in milliseconds, error summary."""
+
     rps: float
     p99_ms: float
     errors: str
+
+
+@dataclass
+class Cell:
+    """The samples of one (contender, worker, row) and their medians."""
+
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def rps(self) -> float:
+        return median([s.rps for s in self.samples])
+
+    @property
+    def p99_ms(self) -> float:
+        return median([s.p99_ms for s in self.samples])
+
+    @property
+    def errors(self) -> str:
+        return "; ".join(s.errors for s in self.samples if s.errors)
+
+
+def make_rows(connections: int, many: int) -> list[Row]:
+    """The issue 9 rows, with ``connections`` for the ordinary ones and ``many`` for the last."""
+    return [
+        Row("hello", "hello keep-alive", "/", connections),
+        Row("64k", "64 KiB response", "/64k", connections),
+        Row("echo-4k", "4 KiB echo (POST)", "/echo", connections, script=ECHO_SCRIPT),
+        Row("conn-per-req", "connection per request", "/", connections, close=True),
+        Row("1000-conns", "%d connections keep-alive" % many, "/", many),
+    ]
+
+
+def median(values: list[float]) -> float:
+    """The median of a list (NaN when empty)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def free_port() -> int:
@@ -72,68 +152,56 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> None:
-    """Wait until the server answers an HTTP request; RuntimeError otherwise."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("server exited with %s" % proc.returncode)
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                if s.recv(64).startswith(b"HTTP/1.1 200"):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("server not ready on port %d" % port)
-
-
-def parse_latency_ms(text: str) -> float:
-    """Convert wrk's ``1.23ms`` / ``456.00us`` / ``1.01s`` to milliseconds."""
-    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
-    if not m:
-        return float("nan")
-    value, unit = float(m.group(1)), m.group(2)
-    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
-
-def run_wrk(port: int, duration: int, connections: int, close: bool) -> tuple[float, float, str]:
-    """Run wrk pinned to CPU 1; return (req/s, p99 ms, error summary)."""
-    cmd = ["taskset", "-c", "1", "wrk", "-t1", "-c%d" % connections, "-d%ds" % duration,
-           "--latency", "--timeout", "5s"]
-    if close:
-        cmd += ["-H", "Connection: close"]
-    cmd.append("http://127.0.0.1:%d/" % port)
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
-    rps_m = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    p99_m = re.search(r"^\s+99%\s+(\S+)", out, re.M)
-    err_m = re.search(r"Socket errors:.*", out)
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = (err_m.group(0) if err_m else "") + (" non2xx=%s" % non2xx.group(1) if non2xx else "")
-    return (float(rps_m.group(1)) if rps_m else 0.0,
-            parse_latency_ms(p99_m.group(1)) if p99_m else float("nan"),
-            errors.strip())
-
-
-def start_server(python: str, worker: str, port: int, appdir: str, ours: bool,
-                 threads: int) -> subprocess.Popen:
-    """Start ``python -m gunicorn`` with one worker pinned to CPU 0."""
+def server_env(contender: Contender) -> dict[str, str]:
+    """The environment for a contender: PYTHONPATH only for ours, no GUNICORN_CMD_ARGS."""
     env = dict(os.environ)
     env.pop("GUNICORN_CMD_ARGS", None)
-    if ours:
-        env["PYTHONPATH"] = ROOT
-    else:
-        env.pop("PYTHONPATH", None)
-    cmd = ["taskset", "-c", "0", python, "-m", "gunicorn", "-w", "1", "-k", worker,
+    env.pop("PYTHONPATH", None)
+    if contender.pythonpath:
+        env["PYTHONPATH"] = contender.pythonpath
+    return env
+
+
+def probe(contender: Contender, cwd: str) -> None:
+    """Fill in the version and module file the contender imports; SystemExit if it is wrong.
+
+    Runs from ``cwd`` (the app directory) so the current directory of this
+    script cannot shadow the package under test.
+    """
+    code = "import gunicorn; print(gunicorn.__version__); print(gunicorn.__file__)"
+    proc = subprocess.run([contender.python, "-c", code], cwd=cwd, env=server_env(contender),
+                          capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        raise SystemExit("%s: cannot import gunicorn with %s:\n%s"
+                         % (contender.label, contender.python, proc.stderr))
+    contender.version, contender.module_file = proc.stdout.split()[:2]
+    module_file = os.path.realpath(contender.module_file)
+    if contender.ours:
+        inside = os.path.realpath(contender.pythonpath or "") + os.sep
+        if not module_file.startswith(inside):
+            raise SystemExit("%s: gunicorn resolves to %s, not into %s"
+                             % (contender.label, module_file, contender.pythonpath))
+    elif module_file.startswith(os.path.realpath(ROOT) + os.sep):
+        raise SystemExit("%s: %s imports this checkout (%s), not upstream"
+                         % (contender.label, contender.python, module_file))
+
+
+def start_server(contender: Contender, worker: str, port: int, appdir: str, threads: int,
+                 extra: list[str]) -> subprocess.Popen:
+    """Start one master with ``-w 1`` of ``worker`` pinned to CPU 0; its log goes to appdir."""
+    cmd = ["taskset", "-c", "0", contender.python, "-m", "gunicorn", "-w", "1", "-k", worker,
            "--threads", str(threads), "-b", "127.0.0.1:%d" % port, "--log-level", "warning",
-           "bench_app:app"]
-    return subprocess.Popen(cmd, cwd=appdir, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+           *extra, "bench_app:app"]
+    log = open(os.path.join(appdir, "%s-%s.log" % (contender.label, worker)), "wb")
+    try:
+        return subprocess.Popen(cmd, cwd=appdir, env=server_env(contender), stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    finally:
+        log.close()
 
 
 def stop_server(proc: subprocess.Popen) -> None:
-    """TERM the master we started, then KILL its group if it lingers."""
+    """TERM the master we started, then KILL its process group if it lingers."""
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -143,103 +211,298 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait(5)
 
 
-def median(values: list[float]) -> float:
-    """The median of a non-empty list."""
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+def check_server(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Wait until the server answers, then check every route's status and body.
+
+    Raises RuntimeError if the server exits, never answers within ``timeout``
+    seconds, or answers a route wrongly.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited with %s" % proc.returncode)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                if s.recv(64).startswith(b"HTTP/1.1 200"):
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("server not ready on port %d" % port)
+        time.sleep(0.1)
+    payload = bytes(range(256)) * (ECHO_SIZE // 256)
+    for method, path, body, expect in (("GET", "/", None, b"Hello, World!\n"),
+                                       ("GET", "/64k", None, b"x" * 65536),
+                                       ("POST", "/echo", payload, payload)):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            conn.request(method, path, body=body)
+            resp = conn.getresponse()
+            got = resp.read()
+        finally:
+            conn.close()
+        if resp.status != 200 or got != expect:
+            raise RuntimeError("%s %s on port %d: status %d, %d body bytes"
+                               % (method, path, port, resp.status, len(got)))
+
+
+def parse_latency_ms(text: str) -> float:
+    """Convert wrk's ``1.23ms`` / ``456.00us`` / ``1.01s`` / ``1.00m`` to milliseconds."""
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    if not m:
+        return float("nan")
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[m.group(2)]
+
+
+def run_wrk(port: int, row: Row, duration: float, timeout: str) -> Sample:
+    """Run ``wrk -t1`` pinned to CPU 1 for one row against ``port``."""
+    cmd = ["taskset", "-c", "1", "wrk", "-t1", "-c%d" % row.connections, "-d%ds" % duration,
+           "--latency", "--timeout", timeout]
+    if row.close:
+        cmd += ["-H", "Connection: close"]
+    if row.script:
+        cmd += ["-s", row.script]
+    cmd.append("http://127.0.0.1:%d%s" % (port, row.path))
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 120).stdout
+    rps_m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p99_m = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    err_m = re.search(r"Socket errors:\s*(.*)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = (err_m.group(1) if err_m else "") + (" non2xx %s" % non2xx.group(1) if non2xx else "")
+    return Sample(float(rps_m.group(1)) if rps_m else 0.0,
+                  parse_latency_ms(p99_m.group(1)) if p99_m else float("nan"),
+                  errors.strip())
+
+
+def parse_contenders(ours: list[str], upstreams: list[str], python: str) -> list[Contender]:
+    """Build the contender list from ``LABEL=DIR`` / ``LABEL=PYTHON`` option values."""
+    result = []
+    for spec in ours:
+        label, _, path = spec.rpartition("=")
+        result.append(Contender(label or "ours", python, os.path.abspath(path), True))
+    for spec in upstreams:
+        label, _, path = spec.rpartition("=")
+        # an empty label becomes the version found by probe()
+        result.append(Contender(label, path, None, False))
+    return result
+
+
+def fmt_rps(value: float) -> str:
+    return "%.0f" % value if value == value else "-"
+
+
+def fmt_ms(value: float) -> str:
+    return "%.2f" % value if value == value else "-"
+
+
+def build_table(contenders: list[Contender], workers: list[str], rows: list[Row],
+                cells: dict[tuple[str, str, str], Cell]) -> tuple[list[str], list[list[str]], bool]:
+    """Header and rows of the result table, and whether every target was met."""
+    ours = [c for c in contenders if c.ours]
+    ups = [c for c in contenders if not c.ours]
+    header = ["worker", "row"]
+    for c in contenders:
+        header += ["%s req/s" % c.label, "%s p99 ms" % c.label]
+    if ups:
+        header += ["%s / faster upstream" % c.label for c in ours]
+        header += ["%s per-round ratio" % c.label for c in ours]
+    lines = []
+    all_met = True
+    for worker in workers:
+        for row in rows:
+            line = [worker, row.title]
+            for c in contenders:
+                cell = cells.get((c.label, worker, row.name), Cell())
+                line += [fmt_rps(cell.rps), fmt_ms(cell.p99_ms)]
+            if ups:
+                up_rps = {u.label: cells.get((u.label, worker, row.name), Cell()).rps for u in ups}
+                best = max(ups, key=lambda u: up_rps[u.label] if up_rps[u.label] == up_rps[u.label]
+                           else 0.0)
+                best_rps = up_rps[best.label]
+                for c in ours:
+                    mine = cells.get((c.label, worker, row.name), Cell()).rps
+                    if not best_rps or best_rps != best_rps or mine != mine:
+                        line.append("-")
+                        continue
+                    ratio = mine / best_rps
+                    target = TARGETS.get(worker)
+                    met = target is None or ratio >= target
+                    all_met = all_met and met
+                    line.append("%.2fx (vs %s)%s" % (ratio, best.label,
+                                                     "" if met else " < %.0fx" % target))
+                for c in ours:
+                    line.append(per_round_ratio(cells, c, ups, worker, row))
+            lines.append(line)
+    return header, lines, all_met
+
+
+def per_round_ratio(cells: dict[tuple[str, str, str], Cell], mine: Contender,
+                    ups: list[Contender], worker: str, row: Row) -> str:
+    """Median over rounds of (our req/s / faster upstream req/s in that same round).
+
+    Runs of one round are seconds apart, so this ratio shrugs off load that
+    other processes put on the machine between rounds.
+    """
+    own = cells.get((mine.label, worker, row.name), Cell()).samples
+    theirs = [cells.get((u.label, worker, row.name), Cell()).samples for u in ups]
+    ratios = []
+    for i, sample in enumerate(own):
+        best = max((runs[i].rps for runs in theirs if i < len(runs)), default=0.0)
+        if best:
+            ratios.append(sample.rps / best)
+    return "%.2fx" % median(ratios) if ratios else "-"
+
+
+def render_text(header: list[str], lines: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    out.append("  ".join("-" * w for w in widths))
+    out += ["  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)) for line in lines]
+    return "\n".join(out)
+
+
+def render_markdown(header: list[str], lines: list[list[str]]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(line) + " |" for line in lines]
+    return "\n".join(out)
+
+
+def raise_fd_limit(needed: int) -> None:
+    """Raise the soft open-files limit (inherited by wrk and the servers) to ``needed``."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        limit = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    parser.add_argument("--connections", type=int, default=50, help="wrk connections")
-    parser.add_argument("--threads", type=int, default=1, help="--threads for gthread")
-    parser.add_argument("--venv", default=DEFAULT_VENV, help="upstream gunicorn venv")
-    parser.add_argument("--skip-upstream", action="store_true")
+    parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median)")
+    parser.add_argument("--connections", type=int, default=50,
+                        help="wrk connections of the ordinary rows")
+    parser.add_argument("--many-connections", type=int, default=1000,
+                        help="wrk connections of the 1000-conns row")
+    parser.add_argument("--threads", type=int, default=1, help="--threads of every server")
     parser.add_argument("--workers", default="sync,gthread", help="worker classes to run")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
+    parser.add_argument("--rows", default="hello,64k,echo-4k,conn-per-req,1000-conns",
+                        help="rows to run, by name")
+    parser.add_argument("--ours", action="append", metavar="LABEL=DIR",
+                        help="a source tree of this project (repeatable; default ours=%s)" % ROOT)
+    parser.add_argument("--python", default=sys.executable,
+                        help="interpreter for --ours trees (default: this one)")
+    parser.add_argument("--upstream", action="append", metavar="[LABEL=]PYTHON",
+                        help="an interpreter with upstream gunicorn (repeatable; default %s)"
+                        % " ".join(DEFAULT_UPSTREAMS))
+    parser.add_argument("--no-upstream", action="store_true", help="run only --ours trees")
+    parser.add_argument("--server-arg", action="append", default=[], metavar="ARG",
+                        help="extra gunicorn argument for every server (repeatable)")
+    parser.add_argument("--wrk-timeout", default="10s", help="wrk --timeout")
+    parser.add_argument("--pause", type=float, default=0.5, help="seconds between wrk runs")
+    parser.add_argument("--markdown", metavar="FILE", help="also write the table to FILE")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 unless every row meets its target (gthread 3x, sync 2x)")
     args = parser.parse_args(argv)
 
     for tool in ("wrk", "taskset"):
         if shutil.which(tool) is None:
             print("missing %s (apt-get install wrk util-linux)" % tool, file=sys.stderr)
             return 2
-    upstream_python = os.path.join(args.venv, "bin", "python")
-    if not args.skip_upstream and not os.path.exists(upstream_python):
-        print("no upstream venv at %s; create it with:\n  python3 -m venv %s && %s/bin/pip "
-              "install gunicorn==25.0.3" % (args.venv, args.venv, args.venv), file=sys.stderr)
-        return 2
+    upstreams = [] if args.no_upstream else (args.upstream or DEFAULT_UPSTREAMS)
+    contenders = parse_contenders(args.ours or ["ours=%s" % ROOT], upstreams, args.python)
+    workers = [w.strip() for w in args.workers.split(",") if w.strip()]
+    all_rows = {r.name: r for r in make_rows(args.connections, args.many_connections)}
+    try:
+        rows = [all_rows[n.strip()] for n in args.rows.split(",") if n.strip()]
+    except KeyError as exc:
+        parser.error("unknown row %s; rows are %s" % (exc, ", ".join(all_rows)))
+    raise_fd_limit(args.many_connections * 2 + 256)
 
     appdir = tempfile.mkdtemp(prefix="gunicorn-bench-")
-    with open(os.path.join(appdir, "bench_app.py"), "w") as f:
-        f.write(APP_SOURCE)
-
-    workers = [w.strip() for w in args.workers.split(",") if w.strip()]
-    servers = ["ours"] + ([] if args.skip_upstream else ["upstream"])
-    pythons = {"ours": sys.executable, "upstream": upstream_python}
-    modes = (("keep-alive", False), ("conn-per-req", True))
-    print("wrk -t1 -c%d -d%ds x %d rounds (median); server on CPU 0 (-w 1, --threads %d), "
-          "wrk on CPU 1" % (args.connections, args.duration, args.rounds, args.threads))
-    # all servers run at once (idle ones cost nothing) so that rounds can
-    # interleave ours and upstream: machine noise then hits both alike
+    shutil.copy(APP_FILE, os.path.join(appdir, "bench_app.py"))
     procs: dict[tuple[str, str], tuple[subprocess.Popen, int]] = {}
-    samples: dict[tuple[str, str, str], list[tuple[float, float, str]]] = {}
+    cells: dict[tuple[str, str, str], Cell] = {}
+    started = datetime.datetime.now().isoformat(timespec="seconds")
+    load_before = os.getloadavg()
     try:
+        for c in contenders:
+            probe(c, appdir)
+            c.label = c.label or c.version
+        labels = [c.label for c in contenders]
+        if len(set(labels)) != len(labels):
+            raise SystemExit("contender labels must differ: %s" % labels)
+        print("contenders:")
+        for c in contenders:
+            print("  %-10s gunicorn %-8s %s  (%s%s)" % (
+                c.label, c.version, c.module_file, c.python,
+                ", PYTHONPATH=%s" % c.pythonpath if c.pythonpath else ""))
+        print("wrk -t1 -d%gs, %d rounds (median), rows %s; server -w 1 --threads %d on CPU 0, "
+              "wrk on CPU 1; load average %.2f" % (args.duration, args.rounds,
+                                                   ",".join(r.name for r in rows), args.threads,
+                                                   load_before[0]), flush=True)
+        # every server runs for the whole benchmark (idle ones cost next to
+        # nothing) so rounds can interleave the contenders
         for worker in workers:
-            for server in servers:
+            for c in contenders:
                 port = free_port()
-                proc = start_server(pythons[server], worker, port, appdir, server == "ours",
-                                    args.threads)
-                procs[(server, worker)] = (proc, port)
-        for (_server, _worker), (proc, port) in procs.items():
-            wait_ready(port, proc)
-            run_wrk(port, 2, args.connections, close=False)  # warm-up
+                procs[(c.label, worker)] = (
+                    start_server(c, worker, port, appdir, args.threads, args.server_arg), port)
+        for (label, worker), (proc, port) in procs.items():
+            try:
+                check_server(port, proc)
+            except RuntimeError as exc:
+                with open(os.path.join(appdir, "%s-%s.log" % (label, worker)), "rb") as f:
+                    tail = f.read()[-3000:].decode("utf-8", "replace")
+                raise SystemExit("%s %s: %s\n%s" % (label, worker, exc, tail)) from None
+            run_wrk(port, all_rows["hello"], 1, args.wrk_timeout)  # warm-up
         for rnd in range(args.rounds):
-            for worker in workers:
-                for mode, close in modes:
-                    for server in servers:
-                        _proc, port = procs[(server, worker)]
-                        rps, p99, errors = run_wrk(port, args.duration, args.connections, close)
-                        samples.setdefault((server, worker, mode), []).append((rps, p99, errors))
-                        print("  round %d  %-8s %-8s %-13s %10.0f req/s  p99 %8.2f ms  %s"
-                              % (rnd + 1, server, worker, mode, rps, p99, errors), flush=True)
+            shift = rnd % len(contenders)
+            order = contenders[shift:] + contenders[:shift]
+            for row in rows:
+                for worker in workers:
+                    for c in order:
+                        _proc, port = procs[(c.label, worker)]
+                        time.sleep(args.pause)
+                        sample = run_wrk(port, row, args.duration, args.wrk_timeout)
+                        cells.setdefault((c.label, worker, row.name), Cell()).samples.append(sample)
+                        print("  round %d  %-8s %-13s %-10s %9.0f req/s  p99 %9.2f ms  %s"
+                              % (rnd + 1, worker, row.name, c.label, sample.rps, sample.p99_ms,
+                                 sample.errors), flush=True)
     finally:
         for proc, _port in procs.values():
             stop_server(proc)
         shutil.rmtree(appdir, ignore_errors=True)
 
-    results: list[Result] = []
-    print("\nmedians:")
-    for (server, worker, mode), runs in samples.items():
-        res = Result(server, worker, mode, median([r[0] for r in runs]),
-                     median([r[1] for r in runs]), "; ".join(r[2] for r in runs if r[2]))
-        results.append(res)
-        print("  %-8s %-8s %-13s %10.0f req/s  p99 %8.2f ms  %s"
-              % (server, worker, mode, res.rps, res.p99_ms, res.errors))
-
-    if args.skip_upstream:
-        return 0
-    print("\nratios (ours / upstream from %s):" % os.path.basename(os.path.normpath(args.venv)))
-    by_key = {(r.server, r.worker, r.mode): r for r in results}
-    ok = True
-    for worker in workers:
-        for mode in ("keep-alive", "conn-per-req"):
-            ours, up = by_key.get(("ours", worker, mode)), by_key.get(("upstream", worker, mode))
-            if not ours or not up or not up.rps:
-                continue
-            ratio = ours.rps / up.rps
-            line = "  %-8s %-13s req/s x%.2f   p99 %.2f ms vs %.2f ms" % (
-                worker, mode, ratio, ours.p99_ms, up.p99_ms)
-            target = {"gthread": 1.5, "sync": 1.2}.get(worker)
-            if target and (mode == "keep-alive" or worker == "sync"):
-                met = ratio >= target and (worker != "gthread" or ours.p99_ms <= up.p99_ms)
-                ok = ok and met
-                line += "   target x%.1f%s: %s" % (
-                    target, " and p99 no worse" if worker == "gthread" else "",
-                    "met" if met else "NOT met")
-            print(line)
-    return 0 if ok else 1
+    header, lines, all_met = build_table(contenders, workers, rows, cells)
+    print("\nmedians of %d rounds (req/s, p99 ms); ratio = req/s against the faster upstream "
+          "of the same row, targets gthread %gx, sync %gx\n" % (args.rounds, TARGETS["gthread"],
+                                                                TARGETS["sync"]))
+    print(render_text(header, lines))
+    errors = [(k, cell.errors) for k, cell in cells.items() if cell.errors]
+    if errors:
+        print("\nwrk socket errors / non-2xx:")
+        for (label, worker, row_name), text in errors:
+            print("  %-10s %-8s %-13s %s" % (label, worker, row_name, text))
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write("Command: `%s`\n\n" % shlex.join(["python", *sys.argv]))
+            f.write("Started %s; load average at start %.2f %.2f %.2f, at end %.2f %.2f %.2f.\n\n"
+                    % (started, *load_before, *os.getloadavg()))
+            f.write("Contenders:\n\n")
+            for c in contenders:
+                f.write("- %s: gunicorn %s from `%s`%s\n" % (
+                    c.label, c.version, c.module_file,
+                    " (PYTHONPATH=%s)" % c.pythonpath if c.pythonpath else ""))
+            f.write("\nwrk -t1 -d%gs on CPU 1, server `-w 1 --threads %d` on CPU 0, "
+                    "median of %d interleaved rounds.\n\n" % (args.duration, args.threads,
+                                                              args.rounds))
+            f.write(render_markdown(header, lines) + "\n")
+            if errors:
+                f.write("\nwrk socket errors / non-2xx:\n\n")
+                for (label, worker, row_name), text in errors:
+                    f.write("- %s %s %s: %s\n" % (label, worker, row_name, text))
+    return 1 if args.check and not all_met else 0
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ import subprocess
 import sys
 import time
 
-DEFAULT_UPSTREAM = "/work/venvs/gunicorn-25.0.3/bin/python"
+DEFAULT_UPSTREAM = "/tmp/venv-g25/bin/python"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SIMPLE_GET = b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n"

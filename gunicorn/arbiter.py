@@ -36,7 +36,7 @@ _QUIET_SIGNALS = frozenset((signal.SIGCHLD,))
 _CHILD_IGNORED = frozenset(("SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH"))
 
 # how a worker death by signal is reported: signal -> (log level, hint)
-_DEATH_REPORT = {
+_DEATH_REPORT: dict[int, tuple[str, str]] = {
     signal.SIGKILL: ("error", " Perhaps out of memory?"),
     signal.SIGTERM: ("info", ""),
 }
@@ -46,6 +46,11 @@ _UPGRADE_SUFFIX = ".2"
 
 # a quick stop requested during a graceful one may take at most this long (s)
 _QUICK_STOP_LIMIT = 2.0
+
+# logged at start when --reload is on
+_RELOAD_WARNING = ("Code reloading is on (--reload): workers restart whenever a watched "
+                   "file changes. The reloader is for development only; do not use it "
+                   "in production.")
 
 
 def _signal_names() -> dict[int, str]:
@@ -172,9 +177,14 @@ class Arbiter:
         """(Re)read everything the arbiter needs from ``app.cfg``.
 
         Creates the logger once, exports raw_env and preloads the app when
-        ``preload_app`` is set.
+        ``preload_app`` is set. Raises ConfigError for a setting this release
+        does not support yet (``Config.check_supported``), also when an
+        embedding application changed ``cfg`` after it was validated.
         """
         cfg = app.cfg
+        check_supported = getattr(cfg, "check_supported", None)
+        if check_supported is not None:
+            check_supported()
         self.app, self.cfg = app, cfg
         if self.log is None:
             self.log = cfg.logger_class(cfg)
@@ -216,6 +226,8 @@ class Arbiter:
         self.log.debug("Arbiter booted")
         self.log.info("Listening at: %s (%s)", self._listening_at(), self.pid)
         self.log.info("Using worker: %s", self.cfg.worker_class_str)
+        if self.cfg.reload:
+            self.log.warning(_RELOAD_WARNING)
         systemd.sd_notify("READY=1\nSTATUS=Gunicorn arbiter booted", self.log)
 
         check_config = getattr(self.worker_class, "check_config", None)
@@ -273,9 +285,10 @@ class Arbiter:
 
         self.log.close_on_exec()
 
-        handled = [*self.SIGNALS, signal.SIGCHLD]
-        for signum in handled:
+        for signum in self.SIGNALS:
             signal.signal(signum, self.signal)
+        signal.signal(signal.SIGCHLD, self.signal_chld)
+        handled = [*self.SIGNALS, signal.SIGCHLD]
         signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
         # a blocked mask is inherited through exec: a master started that way
         # would never hear TERM or CHLD
@@ -283,6 +296,12 @@ class Arbiter:
 
     def signal(self, sig: int, frame: Any) -> None:
         """Signal handler: enqueue only (async-signal-safe)."""
+        self.SIG_QUEUE.put_nowait(sig)
+
+    def signal_chld(self, sig: int, frame: Any) -> None:
+        """SIGCHLD handler: enqueue only, like :meth:`signal`; the main loop
+        reaps in ``handle_chld``. A separate method so subclasses can hook
+        child exits alone (gunicorn 25.0 name)."""
         self.SIG_QUEUE.put_nowait(sig)
 
     def wakeup(self) -> None:

@@ -10,7 +10,6 @@ setting class by name (``gunicorn.config.Bind``, ``gunicorn.config.ReusePort``).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import ipaddress
 import os
 import re
@@ -21,6 +20,7 @@ from typing import Any, TypeVar
 
 from gunicorn import __version__, util
 from gunicorn.errors import ConfigError
+from gunicorn.reloader import reloader_engines
 from gunicorn.settings import KNOWN_SETTINGS, SECTIONS
 from gunicorn.settings.base import Setting, SettingMeta, UnsupportedSetting, make_settings
 from gunicorn.settings.control import default_control_socket_path
@@ -59,8 +59,12 @@ from gunicorn.settings.validators import (
     validate_string_to_list,
     validate_user,
 )
+from gunicorn.workers import unavailable_worker_message
 
 _T = TypeVar("_T")
+
+# gunicorn 25.0 module constant: the ``sys.platform`` the defaults were chosen for
+PLATFORM: str = sys.platform
 
 DEFAULT_LOGGER_CLASS = "gunicorn.glogging.Logger"
 STATSD_LOGGER_CLASS = "gunicorn.instrument.statsd.Statsd"
@@ -219,14 +223,35 @@ class Config:
             raise AttributeError("No configuration setting for: %s" % name) from None
         setting.set(value)
 
+    def check_supported(self) -> None:
+        """Refuse recognised settings whose feature this release does not have yet.
+
+        Raises ConfigError, with one line naming what is available, for
+        ``protocol = "uwsgi"`` (the uWSGI protocol is coming) and for a
+        ``worker_class`` naming one of gunicorn 25.0's built-in workers that
+        is not here yet (gevent, eventlet, tornado, asgi). Refusing at start,
+        whatever the worker, is better than failing on every request.
+        """
+        # get(): a setting replaced by a duck-typed stand-in still answers
+        if self.settings["protocol"].get() == "uwsgi":
+            raise ConfigError(
+                "protocol 'uwsgi' is not available in this release (the uWSGI "
+                "protocol is coming); use protocol 'http' (nginx proxy_pass "
+                "instead of uwsgi_pass)")
+        refusal = unavailable_worker_message(self.settings["worker_class"].get())
+        if refusal is not None:
+            raise ConfigError(refusal)
+
     def validate(self) -> None:
         """Check settings that only make sense together, once all are loaded.
 
-        Each value was already checked by its own validator.  Raises
-        ConfigError when ``http_protocols`` lists ``h2`` but the h2 package
-        (>= 4.1.0) is not installed; warns on stderr when ``h2`` can never be
-        negotiated (no TLS and ``http2_cleartext`` off).
+        Each value was already checked by its own validator. Raises
+        ConfigError for a feature this release does not have yet (see
+        :meth:`check_supported`) and when ``http_protocols`` lists ``h2``
+        but the h2 package (>= 4.1.0) is not installed; warns on stderr when
+        ``h2`` can never be negotiated (no TLS and ``http2_cleartext`` off).
         """
+        self.check_supported()
         if "h2" not in (self.http_protocols or ()):
             return
         if not _h2_package_usable():
@@ -454,8 +479,10 @@ _SETTING_CLASS_NAMES = _export_setting_classes()
 
 
 def _http2_server_available() -> bool:
-    """True when this installation has an HTTP/2 server (``gunicorn.http2``)."""
-    return importlib.util.find_spec("gunicorn.http2") is not None
+    """True when a worker of this release serves HTTP/2 (``gunicorn.http2.server_ready()``)."""
+    from gunicorn import http2
+
+    return http2.server_ready()
 
 
 def _h2_package_usable() -> bool:
@@ -474,6 +501,7 @@ __all__ = [
     "ALPN_PROTOCOL_MAP",
     "Config",
     "KNOWN_SETTINGS",
+    "PLATFORM",
     "SECTIONS",
     "Setting",
     "SettingMeta",
@@ -483,6 +511,7 @@ __all__ = [
     "default_control_socket_path",
     "get_default_config_file",
     "make_settings",
+    "reloader_engines",
     "validate_asgi_lifespan",
     "validate_asgi_loop",
     "validate_bool",

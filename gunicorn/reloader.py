@@ -3,6 +3,7 @@
 ``reloader_engines`` maps the ``--reload-engine`` values to classes:
 ``poll`` checks mtimes every second, ``inotify`` uses the ``inotify_simple``
 package (Linux), and ``auto`` picks inotify when that package is importable.
+Both derive from :class:`ReloaderBase`, the thread with the watch list.
 """
 
 from __future__ import annotations
@@ -75,16 +76,29 @@ def _mtime(path: str) -> float | None:
         return None
 
 
-class _ReloaderThread(threading.Thread):
-    """What both engines share: the daemon thread, the callback and the watch list.
+class ReloaderBase(threading.Thread):
+    """What every engine shares: the daemon thread, the callback and the watch list.
 
-    Extra entries are split once: literal paths go to ``_extra_files``, glob
-    patterns to ``_extra_patterns``, which are expanded again on every
-    :meth:`get_files` call so that files created after start-up are seen.
+    Subclasses implement ``run()``; the thread is a daemon, so it never keeps
+    a worker alive.
+
+    Args:
+        extra_files: paths or glob patterns to watch besides the source files
+            of loaded modules. Literal paths go to ``_extra_files``, patterns
+            to ``_extra_patterns``, expanded again on every :meth:`get_files`
+            call so that files created after start-up are seen.
+        interval: seconds between checks, for engines that poll.
+        callback: called with the changed file's name (str).
     """
 
-    def __init__(self, extra_files: Iterable[str] | None, callback: Callback | None) -> None:
+    def __init__(
+        self,
+        extra_files: Iterable[str] | None = None,
+        interval: float = 1,
+        callback: Callback | None = None,
+    ) -> None:
         super().__init__(name="gunicorn-reloader", daemon=True)
+        self._interval = interval
         self._callback = callback
         self._extra_files: set[str] = set()
         self._extra_patterns: set[str] = set()
@@ -110,7 +124,7 @@ class _ReloaderThread(threading.Thread):
         return _module_files() + self._extra_paths()
 
 
-class Reloader(_ReloaderThread):
+class Reloader(ReloaderBase):
     """Poll the mtime of every module file and the extra files.
 
     Args:
@@ -118,15 +132,6 @@ class Reloader(_ReloaderThread):
         interval: seconds between checks.
         callback: called with the changed file name.
     """
-
-    def __init__(
-        self,
-        extra_files: Iterable[str] | None = None,
-        interval: float = 1,
-        callback: Callback | None = None,
-    ) -> None:
-        super().__init__(extra_files, callback)
-        self._interval = interval
 
     def _scan(self, known: dict[str, float]) -> None:
         # The first sighting of a file only records its mtime; any later
@@ -149,7 +154,7 @@ class Reloader(_ReloaderThread):
             time.sleep(self._interval)
 
 
-class InotifyReloader(_ReloaderThread):
+class InotifyReloader(ReloaderBase):
     """Watch the directories of the module and extra files with inotify.
 
     Only events naming a watched file (or the target of a watched symlink)
@@ -166,7 +171,7 @@ class InotifyReloader(_ReloaderThread):
             raise ImportError(
                 "You must have the inotify_simple module installed to use the inotify reloader"
             )
-        super().__init__(extra_files, callback)
+        super().__init__(extra_files, callback=callback)
         flags = inotify_simple.flags
         self._mask = (
             flags.CREATE | flags.DELETE | flags.DELETE_SELF | flags.MODIFY
@@ -243,7 +248,7 @@ class InotifyReloader(_ReloaderThread):
 
 preferred_reloader = InotifyReloader if has_inotify else Reloader
 
-reloader_engines: dict[str, type[threading.Thread]] = {
+reloader_engines: dict[str, type[ReloaderBase]] = {
     "auto": preferred_reloader,
     "poll": Reloader,
     "inotify": InotifyReloader,

@@ -48,10 +48,12 @@ _BIND_ATTEMPTS = 5
 _BIND_RETRY_DELAY = 1.0
 
 # extra log line for the bind failures people most often hit
-_BIND_HINTS = {
+_BIND_HINTS: dict[int | None, str] = {
     errno.EADDRINUSE: "Connection in use: %s",
     errno.EADDRNOTAVAIL: "Invalid address: %s",
 }
+
+PLATFORM: str = sys.platform  # gunicorn 25.0 module constant ("linux", "darwin", ...)
 
 # setsockopt(SO_REUSEPORT) errors meaning "not supported here": carry on without it
 _NO_REUSEPORT = (errno.ENOPROTOOPT, errno.EINVAL)
@@ -137,7 +139,14 @@ class BaseSocket:
             raise
 
     def __str__(self) -> str:
-        return "<socket %d>" % self.sock.fileno()
+        return "<socket %d>" % self._live().fileno()
+
+    def _live(self) -> socket.socket:
+        """The open socket; AttributeError once closed, as for delegated names."""
+        sock = self.sock
+        if sock is None:
+            raise AttributeError("sock")
+        return sock
 
     def __getattr__(self, name: str) -> Any:
         sock = self.__dict__.get("sock")
@@ -187,7 +196,7 @@ class TCPSocket(BaseSocket):
 
     def __str__(self) -> str:
         scheme = "https" if self.conf.is_ssl else "http"
-        addr = self.sock.getsockname()
+        addr = self._live().getsockname()
         return "%s://%s:%d" % (scheme, addr[0], addr[1])
 
     def set_options(self, sock: socket.socket, bound: bool = False) -> socket.socket:
@@ -214,7 +223,7 @@ class TCP6Socket(TCPSocket):
 
     def __str__(self) -> str:
         scheme = "https" if self.conf.is_ssl else "http"
-        addr = self.sock.getsockname()
+        addr = self._live().getsockname()
         return "%s://[%s]:%d" % (scheme, addr[0], addr[1])
 
 

@@ -14,7 +14,6 @@ therefore picked up without a restart.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
 import ssl
@@ -44,8 +43,8 @@ _h2_available: bool | None = None
 
 
 def _h2_importable() -> bool:
-    """True when HTTP/2 can be served: the ``h2`` package imports and our
-    ``gunicorn.http2`` package is present (cached per process).
+    """True when HTTP/2 can be served: the ``h2`` package imports and
+    ``gunicorn.http2.server_ready()`` says a worker serves it (cached per process).
 
     Advertising h2 without a way to speak it would break every client that
     prefers h2, so both are required.
@@ -57,11 +56,20 @@ def _h2_importable() -> bool:
         except ImportError:
             _h2_available = False
         else:
-            try:
-                _h2_available = importlib.util.find_spec("gunicorn.http2") is not None
-            except (ImportError, ValueError):
-                _h2_available = False
+            from gunicorn import http2
+
+            _h2_available = http2.server_ready()
     return _h2_available
+
+
+def _worker_serves_http2(conf: Any) -> bool:
+    """False when the configured worker class declares ``serves_http2 = False``
+    (sync): ALPN must not offer h2 to clients of a worker that cannot speak it."""
+    try:
+        worker_class = conf.worker_class
+    except Exception:
+        return True
+    return getattr(worker_class, "serves_http2", True) is not False
 
 
 def _get_alpn_protocols(conf: Any) -> list[str]:
@@ -80,7 +88,7 @@ def _get_alpn_protocols(conf: Any) -> list[str]:
     protocols = getattr(conf, "http_protocols", None) or ["h1"]
     if isinstance(protocols, str):
         protocols = [p.strip() for p in protocols.split(",") if p.strip()]
-    if "h2" not in protocols or not _h2_importable():
+    if "h2" not in protocols or not _h2_importable() or not _worker_serves_http2(conf):
         return []
     return [ALPN_PROTOCOL_MAP[p] for p in protocols if p in ALPN_PROTOCOL_MAP]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import html
 import importlib
 import inspect
 import io
@@ -26,6 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
 from gunicorn.errors import AppImportError
+from gunicorn.workers import SUPPORTED_WORKERS, unavailable_worker_message
 
 # Response header names the application may not set itself (RFC 9110
 # section 7.6.1 hop-by-hop fields, plus the two the server owns).
@@ -44,6 +44,17 @@ HOP_HEADERS: frozenset[str] = frozenset(
     )
 )
 
+# gunicorn 25.0's name for the same lowercase names, as a (mutable) set; the
+# server itself reads the frozen HOP_HEADERS, so changing this set does not
+# change what is_hoppish() answers.
+hop_headers: set[str] = set(HOP_HEADERS)
+
+# The parameter kinds get_arity() counts (positional-only and positional-or-keyword).
+positionals: tuple[Any, ...] = (
+    inspect.Parameter.POSITIONAL_ONLY,
+    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+)
+
 REDIRECT_TO: str = getattr(os, "devnull", "/dev/null")
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -53,8 +64,8 @@ try:
     from setproctitle import getproctitle as _getproctitle
     from setproctitle import setproctitle as _setproctitle_impl
 except ImportError:  # optional dependency
-    _getproctitle = None
-    _setproctitle_impl = None
+    _getproctitle = None  # type: ignore[assignment]
+    _setproctitle_impl = None  # type: ignore[assignment]
 
 
 # ---------------------------------------------------------------- processes
@@ -105,6 +116,14 @@ def set_owner_process(uid: int | None, gid: int | None, initgroups: bool = False
         os.setgid(gid)
     if uid != os.getuid():
         os.setuid(uid)
+
+
+def get_username(uid: int) -> str:
+    """Return the login name of user id ``uid`` from the password database.
+
+    Raises KeyError when no user has that id.
+    """
+    return pwd.getpwuid(uid).pw_name
 
 
 def chown(path: str, uid: int, gid: int) -> None:
@@ -251,11 +270,7 @@ def import_app(module: str) -> Callable[..., Any]:
 def get_arity(f: Callable[..., Any]) -> int:
     """Number of positional parameters of ``f`` (those with defaults included)."""
     sig = inspect.signature(f)
-    return sum(
-        1
-        for p in sig.parameters.values()
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    )
+    return sum(1 for p in sig.parameters.values() if p.kind in positionals)
 
 
 _WORKER_GROUP = "gunicorn.workers"
@@ -268,6 +283,27 @@ class _ClassNotFound(RuntimeError):
         super().__init__("class uri %r invalid or not found: \n\n[%s]" % (uri, detail))
 
 
+class WorkerNotAvailable(RuntimeError):
+    """A built-in gunicorn 25.0 worker (gevent, eventlet, tornado, asgi) that
+    this release does not have yet; the message names the available ones."""
+
+
+def load_entry_point(distribution: str, group: str, name: str) -> Any:
+    """Load entry point ``name`` of ``group`` declared by installed ``distribution``.
+
+    Example: ``load_entry_point("gunicorn", "gunicorn.workers", "sync")``.
+    Raises ``importlib.metadata.PackageNotFoundError`` (an ImportError) when
+    the distribution is not installed, ImportError when it declares no such
+    entry point, and whatever importing the target raises.
+    """
+    from importlib.metadata import distribution as find_distribution
+
+    for entry_point in find_distribution(distribution).entry_points.select(
+            group=group, name=name):
+        return entry_point.load()
+    raise ImportError("Entry point %r not found" % ((group, name),))
+
+
 def load_class(
     uri: Any,
     default: str = "gunicorn.workers.sync.SyncWorker",
@@ -276,10 +312,16 @@ def load_class(
     """Resolve a worker or logger class from a class object, a short name, an
     ``egg:dist#name`` entry point, or a dotted path.
 
-    Raises RuntimeError ``class uri %r invalid or not found`` with the cause.
+    Raises RuntimeError ``class uri %r invalid or not found`` with the cause,
+    and :class:`WorkerNotAvailable` (a RuntimeError) for a gunicorn 25.0
+    worker this release does not have yet (``gevent``, ``eventlet``, ...).
     """
     if inspect.isclass(uri):
         return uri
+    if section == _WORKER_GROUP:
+        refusal = unavailable_worker_message(uri)
+        if refusal is not None:
+            raise WorkerNotAvailable(refusal)
     if uri.startswith("egg:"):
         # "egg:DIST#NAME"; without "#NAME" the default name is looked up.
         spec = uri[len("egg:"):]
@@ -291,8 +333,6 @@ def load_class(
     dotted = uri
     if "." not in uri:
         short = uri.removeprefix("#")
-        from gunicorn.workers import SUPPORTED_WORKERS
-
         builtin = SUPPORTED_WORKERS.get(short) if section == _WORKER_GROUP else None
         if builtin is None:
             try:
@@ -317,7 +357,7 @@ _ABSENT = object()
 
 
 def _load_entry_point(dist: str, group: str, name: str, uri: str) -> Any:
-    """Load entry point ``name`` of ``group`` from distribution ``dist``."""
+    """:func:`load_entry_point`, failures worded as "class uri ... not found"."""
     from importlib.metadata import PackageNotFoundError, distribution
 
     try:
@@ -468,22 +508,19 @@ def write_nonblock(sock: Any, data: bytes, chunked: bool = False) -> None:
 def write_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
     """Answer with a small HTML error page and ``Connection: close``.
 
+    The bytes come from the HTTP/1.1 connection core
+    (``ServerConnection.send(ErrorResponse(...))``), as every response does.
+
     Args:
         sock: the client socket.
         status_int: HTTP status code, e.g. 400.
         reason: reason phrase, e.g. ``Bad Request``.
         mesg: detail shown in the page (HTML-escaped).
     """
-    body = (
-        "<html>\n  <head>\n    <title>%(reason)s</title>\n  </head>\n"
-        "  <body>\n    <h1><p>%(reason)s</p></h1>\n    %(mesg)s\n  </body>\n</html>\n"
-    ) % {"reason": html.escape(reason), "mesg": html.escape(mesg)}
-    payload = body.encode("utf-8")
-    head = (
-        "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: text/html\r\n"
-        "Content-Length: %d\r\n\r\n" % (status_int, reason, len(payload))
-    )
-    write_nonblock(sock, head.encode("latin-1") + payload)
+    from gunicorn.http.core import ErrorResponse, ServerConnection
+
+    page = ServerConnection(None).send(ErrorResponse(status_int, reason, mesg))
+    write_nonblock(sock, page)
 
 
 def to_bytestring(value: str | bytes, encoding: str = "utf8") -> bytes:
@@ -544,6 +581,8 @@ def dedent(text: str) -> str:
 __all__ = [
     "AppImportError",
     "HOP_HEADERS",
+    "SUPPORTED_WORKERS",
+    "WorkerNotAvailable",
     "bytes_to_str",
     "check_is_writable",
     "chown",
@@ -551,16 +590,20 @@ __all__ = [
     "close_on_exec",
     "daemonize",
     "get_arity",
+    "get_username",
     "getcwd",
     "getproctitle",
     "has_fileno",
+    "hop_headers",
     "http_date",
     "import_app",
     "is_hoppish",
     "is_ipv6",
     "load_class",
+    "load_entry_point",
     "make_fail_app",
     "parse_address",
+    "positionals",
     "reraise",
     "seed",
     "set_non_blocking",

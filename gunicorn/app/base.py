@@ -17,8 +17,9 @@ import traceback
 from typing import Any, NoReturn
 
 from gunicorn import debug, util
+from gunicorn.arbiter import Arbiter
 from gunicorn.config import Config, get_default_config_file
-from gunicorn.errors import AppImportError
+from gunicorn.errors import AppImportError, ConfigError
 
 CONFIG_MODULE_NAME = "__config__"
 
@@ -106,15 +107,14 @@ class BaseApplication:
     def run(self) -> None:
         """Start the arbiter and serve until it stops.
 
-        A RuntimeError (e.g. a worker class that cannot be loaded) prints
-        ``Error: <message>`` on stderr and exits with status 1.
+        A RuntimeError or ConfigError while the arbiter is set up or runs
+        (e.g. a worker class that cannot be loaded, or one this release does
+        not have yet) prints ``Error: <message>`` on stderr, without a
+        traceback, and exits with status 1.
         """
-        from gunicorn.arbiter import Arbiter
-
-        arbiter = Arbiter(self)
         try:
-            arbiter.run()
-        except RuntimeError as exc:
+            Arbiter(self).run()
+        except (RuntimeError, ConfigError) as exc:
             _die("\nError: %s\n" % exc)
 
 

@@ -54,7 +54,7 @@ def _raised_at_call_site(func: Any, tb: TracebackType | None) -> bool:
     if code is None:
         # Classes and other callables: inspect their __init__ / __call__ code.
         if isinstance(func, type):
-            target = func.__init__
+            target = getattr(func, "__init__", None)
         else:
             target = getattr(func, "__func__", None) or vars(type(func)).get("__call__")
         code = getattr(target, "__code__", None)

@@ -1,4 +1,11 @@
-"""Request body readers for the blocking facade (``wsgi.input``)."""
+"""Request body readers for the blocking facade (``wsgi.input``).
+
+``ConnectionReader`` reads the content of a request parsed by a
+``ServerConnection`` (what ``Request`` uses); ``ChunkedReader``,
+``LengthReader`` and ``EOFReader`` are the gunicorn 25.0 readers over a bare
+``Unreader``, kept for code that builds bodies itself.  ``Body`` is the
+file-like object an application sees.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +15,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from .core.chunked import ChunkedDecoder
+from .core.connection import ServerConnection
 from .core.settings import ParserSettings
-from .errors import InvalidChunkSize, NoMoreData
+from .errors import ClientDisconnected, InvalidChunkSize, NoMoreData
 from .unreader import Unreader
 
-__all__ = ["ChunkedReader", "LengthReader", "EOFReader", "Body"]
+__all__ = ["ConnectionReader", "ChunkedReader", "LengthReader", "EOFReader", "Body"]
 
 # bytes pulled per step when a caller asks for "everything"
 _STEP = 1 << 20
@@ -52,6 +60,125 @@ def _settings_for(req: Any) -> tuple[ParserSettings, bool]:
     if type(total) is int and total > 0:
         settings.max_buffer_headers = total
     return settings, False
+
+
+class ConnectionReader:
+    """The content of the current request, read through its connection.
+
+    A blocking adapter: it takes the content the connection decodes
+    (``read_content``, the ``Data`` events without the objects) and, when
+    the connection needs bytes, reads them from *unreader* (a socket or an
+    iterable), asking for as much as the content still expected.  On
+    ``EndOfMessage`` the trailer fields are added to *trailers* (the
+    request's list); bytes after the content stay in the connection for the
+    next request.  *length*: the Content-Length (None when chunked; by
+    default the connection's current request tells).
+
+    Content cut short by the peer (Content-Length not reached):
+    ``strict`` False (``RequestParser`` alone, gunicorn's documented
+    behaviour) returns what arrived and then b"", setting ``truncated``;
+    ``strict`` True, or the connection's ``strict_content`` (set once a
+    stream serves the request to an application, as ``wsgi.create`` does),
+    raises ClientDisconnected.  Either way the connection is not reused.
+    Chunked errors (RFC 9112 section 7.1) raise as the core decoder does.
+    """
+
+    __slots__ = ("conn", "unreader", "trailers", "strict", "truncated", "_buf", "_done", "_left",
+                 "_error")
+
+    def __init__(self, conn: ServerConnection, unreader: Unreader,
+                 trailers: list[tuple[str, str]] | None = None,
+                 length: int | None = -1) -> None:
+        self.conn = conn
+        self.unreader = unreader
+        # filled in place: holding the request itself would make a cycle
+        self.trailers = [] if trailers is None else trailers
+        self.strict = False
+        self.truncated = False
+        self._buf = b""
+        if length == -1:
+            # not given: ask the connection (None while chunked)
+            length = conn.expected_content() if conn.head is None or not conn.head.chunked \
+                else None
+        # content bytes still to come by Content-Length (None: chunked, the
+        # connection says when it ends); a request without content needs no
+        # event at all
+        self._left = length
+        self._done = length == 0
+        self._error: BaseException | None = None
+
+    @property
+    def length(self) -> int | None:
+        """Content bytes still to come when known (0 once complete), else None."""
+        if self._done:
+            return 0
+        left = self._left
+        if left is None:
+            left = self.conn.expected_content()
+        return None if left is None else left + len(self._buf)
+
+    def read(self, size: int) -> bytes:
+        """Return up to *size* bytes, blocking until that many arrived or the
+        content ended (b"" once it has)."""
+        if type(size) is not int or size < 0:
+            _check_size(size)
+        if size == 0:
+            return b""
+        buf = self._buf
+        have = len(buf)
+        if have >= size or self._done:
+            self._buf = buf[size:]
+            return buf[:size] if have > size else buf
+        if self._error is not None:
+            # every later read fails the same way: the content is incomplete
+            raise self._error
+        parts = [buf] if buf else []
+        conn = self.conn
+        data = None
+        while have < size:
+            try:
+                if type(data) is int:
+                    # more bytes needed, at least *data* when known; b"" (end
+                    # of input) is recorded by the connection too
+                    data = conn.receive_content(self.unreader.read(None, data or None))
+                else:
+                    data = conn.read_content()
+            except ClientDisconnected as exc:
+                if self.strict or conn.strict_content:
+                    self._error = exc
+                    raise
+                # gunicorn's RequestParser hands over what arrived
+                self.truncated = True
+                self._done = True
+                break
+            except Exception as exc:
+                self._error = exc
+                raise
+            if type(data) is bytes:
+                parts.append(data)
+                have += len(data)
+                left = self._left
+                if left is not None:
+                    left -= len(data)
+                    self._left = left
+                    if not left:
+                        # the whole Content-Length arrived: the end of the
+                        # message is implied (no trailers without chunked)
+                        self._done = True
+                        break
+            elif type(data) is not int:
+                # EndOfMessage (or the connection moved on): the content ended
+                self._done = True
+                trailers = getattr(data, "trailers", None)
+                if trailers:
+                    self.trailers.extend(trailers)
+                break
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
+        if have > size:
+            self._buf = data[size:]
+            return data[:size]
+        self._buf = b""
+        return data
 
 
 class ChunkedReader:
@@ -251,10 +378,12 @@ class Body:
     reader raised: where the next request starts is then unknown.
     """
 
+    # read-ahead kept for the next call; reading raised (class defaults)
+    _buf = b""
+    failed = False
+
     def __init__(self, reader: Any) -> None:
         self.reader = reader
-        self._buf = b""
-        self.failed = False
 
     def _pull(self, size: int) -> bytes:
         try:
@@ -300,6 +429,11 @@ class Body:
         if len(data) >= size or not data or len(data) == have:
             self._buf = data[size:]
             return data[:size] if len(data) > size else data
+        if getattr(self.reader, "length", None) == 0:
+            # the reader says its content ended with this piece: done, with
+            # no further read and no copy
+            self._buf = b""
+            return data
         # More than one step: gather in a BytesIO, whose final getvalue()
         # usually needs no second copy of the whole body.
         out = io.BytesIO()
@@ -355,3 +489,6 @@ class Body:
         if last:
             out.append(last)
         return out
+
+
+from .errors import ChunkMissingTerminator  # noqa: E402, F401  (gunicorn 25.0 name)

@@ -1,10 +1,11 @@
-"""``wsgi.early_hints`` for HTTP/1.1: 103 Early Hints responses (RFC 8297).
+"""``wsgi.early_hints``: 103 Early Hints responses (RFC 8297).
 
-Each call writes one interim response block straight to the socket::
+Each call sends one interim response through the request's stream; on
+HTTP/1.1 the connection produces::
 
-    HTTP/1.1 103 Early Hints\\r\\n
-    Link: </style.css>; rel=preload\\r\\n
-    \\r\\n
+    HTTP/1.1 103 Early Hints\r\n
+    Link: </style.css>; rel=preload\r\n
+    \r\n
 
 before the final response.  HTTP/1.0 (and 0.9) clients do not understand 1xx
 responses (RFC 9110 section 15.2), so the callback is a silent no-op for them,
@@ -117,11 +118,12 @@ def _make_early_hints_callback(req: Any, sock: Any, resp: Any) -> Callable[[Iter
 
     Args:
         req: the request (``req.version`` is a (major, minor) tuple).
-        sock: the client socket; blocks are written with ``sendall``.
-        resp: the Response; nothing is written once ``resp.headers_sent``.
+        sock: the client socket (used only when *resp* has no stream).
+        resp: the Response; hints go through ``resp.stream`` and nothing is
+            sent once ``resp.headers_sent``.
 
     The returned callable takes a list of (name, value) pairs and raises
-    InvalidEarlyHint (a ValueError) before writing anything when one is bad.
+    InvalidEarlyHint (a ValueError) before sending anything when one is bad.
     """
     version = getattr(req, "version", (1, 0))
     if isinstance(version, tuple) and version >= (2, 0):
@@ -134,12 +136,18 @@ def _make_early_hints_callback(req: Any, sock: Any, resp: Any) -> Callable[[Iter
 
         return skip_early_hints
 
+    stream = getattr(resp, "stream", None)
+    if stream is None:
+        from gunicorn.http.stream import HTTP1Stream
+
+        stream = HTTP1Stream.for_request(req, sock)
+
     def send_early_hints(headers: Iterable[Any]) -> None:
-        block = encode_early_hints(headers)
-        if resp.headers_sent:
+        pairs = [check_early_hint(pair) for pair in headers]
+        if resp is not None and resp.headers_sent:
             return
         # an empty list still sends a bare 103 (the application asked for one)
-        sock.sendall(EARLY_HINTS_STATUS_LINE + block + b"\r\n")
+        stream.send_informational(103, pairs)
 
     return send_early_hints
 
@@ -162,6 +170,6 @@ def _http2_early_hints_callback(req: Any) -> Callable[[Iterable[Any]], None]:
         pairs = [(name.lower(), value) for name, value in map(check_early_hint, headers)]
         if not usable or not pairs or getattr(stream, "response_started", False):
             return
-        send(stream.stream_id, 103, pairs)
+        send(stream.stream_id, 103, pairs)  # type: ignore[misc, union-attr]
 
     return send_http2_early_hints

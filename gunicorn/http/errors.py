@@ -17,6 +17,8 @@ from typing import Any
 __all__ = [
     "ParseException",
     "NoMoreData",
+    "ClientDisconnected",
+    "LocalProtocolError",
     "ConfigurationProblem",
     "InvalidRequestLine",
     "InvalidRequestMethod",
@@ -63,6 +65,29 @@ class NoMoreData(IOError):
 
     def __str__(self) -> str:
         return "No more data after: %r" % (self.buf,)
+
+
+class ClientDisconnected(NoMoreData):
+    """The peer closed the connection before the request content it announced
+    was complete (RFC 9112 section 8: the message is incomplete).
+
+    Raised to the application by ``wsgi.input`` in the server; like any
+    NoMoreData it gets no response and is logged at debug level, and the
+    connection is not reused.  ``buf`` holds the content bytes missing, when
+    known (an int), else None.
+    """
+
+    def __str__(self) -> str:
+        if isinstance(self.buf, int):
+            return "Client disconnected with %d bytes of the request content missing" % self.buf
+        return "Client disconnected before the request content was complete"
+
+
+class LocalProtocolError(RuntimeError):
+    """The server tried something the HTTP/1.1 state machine does not allow
+    (e.g. data before the response head, two final responses, receiving after
+    a protocol error): a bug in the driver or the application adapter, not in
+    the request.  Never sent to the client."""
 
 
 class ConfigurationProblem(ParseException):

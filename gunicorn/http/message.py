@@ -1,9 +1,12 @@
-"""Blocking HTTP/1.x request objects built on the sans-IO core.
+"""Blocking HTTP/1.x request objects over the sans-IO connection.
 
-``Request(cfg, unreader, peer_addr, req_number=1)`` reads one request head
-from *unreader* in its constructor (raising StopIteration when the peer
-closed before sending anything), pushes the bytes after the head back, and
-sets ``body`` to a ``Body`` framed by Content-Length or chunked coding.
+``Request(cfg, unreader, peer_addr, req_number=1)`` reads one request head in
+its constructor: it feeds bytes from *unreader* to the connection's
+``ServerConnection`` (kept on the unreader, so the requests of one
+connection share it) until the connection yields a ``RequestHead``, and
+raises StopIteration when the peer closed before sending anything.  ``body``
+reads the content through the same connection (``ConnectionReader``).
+Keep-alive, pipelined bytes and limits are the connection's.
 """
 
 from __future__ import annotations
@@ -11,22 +14,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .body import Body, ChunkedReader, EOFReader, LengthReader
+# ChunkedReader and LengthReader: names gunicorn 25.0 had here
+from .body import Body, ChunkedReader, ConnectionReader, EOFReader, LengthReader  # noqa: F401
+from .core.connection import ServerConnection
+from .core.events import CONNECTION_CLOSED, NEED_DATA
 from .core.fields import apply_underscore_policy, parse_field_section
-from .core.framing import should_close as _should_close
 from .core.grammar import (
     METHOD_BADCHAR_RE,
     RFC9110_5_5_INVALID_AND_DANGEROUS,
     TOKEN_RE,
     VERSION_RE,
 )
-from .core.head import HeadParser, RequestHead, parse_request_line, split_target
+from .core.head import RequestHead, parse_request_line, split_target
 from .core.proxy import PP_V2_SIGNATURE, PPCommand, PPFamily, PPProtocol, parse_proxy_prefix
 from .core.settings import (
     DEFAULT_MAX_HEADERFIELD_SIZE,
     MAX_HEADERS,
     MAX_REQUEST_LINE,
-    ParserSettings,
     settings_for,
 )
 from .errors import (
@@ -34,6 +38,7 @@ from .errors import (
     InvalidRequestLine,
     InvalidSchemeHeaders,
     LimitRequestLine,
+    LocalProtocolError,
     NoMoreData,
 )
 from .unreader import Unreader
@@ -55,31 +60,24 @@ __all__ = [
 ]
 
 
-class _ConnectionContext:
-    """Per-connection parser state, cached on the unreader: the peer's
-    HeadParser over the configuration's shared ParserSettings."""
+def connection_for(cfg: Any, unreader: Any, peer_addr: Any) -> ServerConnection:
+    """The ``ServerConnection`` reading from *unreader*, made on first use.
 
-    __slots__ = ("settings", "head_parser", "peer_addr")
-
-    def __init__(self, settings: ParserSettings, peer_addr: Any) -> None:
-        self.peer_addr = peer_addr
-        self.settings = settings
-        trusted = settings.policy.forwarded_trusted(peer_addr)
-        self.head_parser = HeadParser(settings, trusted)
-
-
-def _context(cfg: Any, unreader: Any, peer_addr: Any) -> _ConnectionContext:
-    # settings_for() returns new settings after any cfg.set(), so a context
-    # built from older ones is rebuilt.
+    It is kept on the unreader (``unreader.connection``) for the requests
+    that follow.  ``settings_for(cfg)`` gives new settings after any
+    ``cfg.set()``; they apply from the next request head on.
+    """
     settings = settings_for(cfg)
-    ctx = getattr(unreader, "_http_core_ctx", None)
-    if ctx is None or ctx.settings is not settings or ctx.peer_addr is not peer_addr:
-        ctx = _ConnectionContext(settings, peer_addr)
+    conn = getattr(unreader, "connection", None)
+    if type(conn) is not ServerConnection or conn.peer_addr is not peer_addr:
+        conn = ServerConnection(settings, peer_addr)
         try:
-            unreader._http_core_ctx = ctx
+            unreader.connection = conn
         except AttributeError:
             pass
-    return ctx
+    elif conn.settings is not settings:
+        conn.use_settings(settings)
+    return conn
 
 
 class Message:
@@ -89,37 +87,88 @@ class Message:
     ``version`` (tuple), ``headers`` (list of (UPPERCASE name, value)),
     ``trailers``, ``body`` (Body), ``scheme``, ``must_close``,
     ``limit_request_fields``, ``limit_request_field_size``,
-    ``max_buffer_headers``.  Parsing happens in the constructor.
+    ``max_buffer_headers``, ``connection`` (the ``ServerConnection``).
+    Parsing happens in the constructor.
     """
+
+    # Until parse() sets them (class-level, so that a request costs fewer
+    # assignments).
+    version: tuple[int, int] | None = None
+    body: Body | None = None
+    must_close = False
+    _expected_100_continue = False
+    _connection: str | None = None
+    _head: RequestHead | None = None
 
     def __init__(self, cfg: Any, unreader: Unreader, peer_addr: Any) -> None:
         self.cfg, self.unreader = cfg, unreader
         # remote_addr is the historical name of peer_addr.
         self.peer_addr = self.remote_addr = peer_addr
-        self.version: tuple[int, int] | None = None
         self.headers: list[tuple[str, str]] = []
         self.trailers: list[tuple[str, str]] = []
-        self.body: Body | None = None
-        self.must_close = False
-        self._expected_100_continue = False
-        self._connection: str | None = None
-        self._head: RequestHead | None = None
 
-        ctx = _context(cfg, unreader, peer_addr)
-        self._ctx = ctx
-        settings = self._settings = ctx.settings
+        # the connection is kept on the unreader for the requests after this
+        # one; settings_for() gives new settings after any cfg.set()
+        settings = self._settings = settings_for(cfg)
+        conn = getattr(unreader, "connection", None)
+        if type(conn) is not ServerConnection or conn.peer_addr is not peer_addr:
+            conn = ServerConnection(settings, peer_addr)
+            try:
+                unreader.connection = conn
+            except AttributeError:
+                pass
+        elif conn.settings is not settings:
+            conn.use_settings(settings)
+        self.connection = conn
         self.scheme = settings.policy.default_scheme
-        self.limit_request_fields = settings.limit_request_fields
-        self.limit_request_field_size = settings.limit_request_field_size
-        self.max_buffer_headers = settings.max_buffer_headers
 
-        unused = self.parse(self.unreader)
-        self.unreader.unread(unused)
+        unused = self.parse(unreader)
+        if unused:
+            unreader.unread(unused)
         self.set_body_reader()
+
+    # The limits in force, from the settings (read when asked: few ever are).
+    @property
+    def limit_request_fields(self) -> int:
+        """Most field lines in a head."""
+        return self.__dict__.get("_limit_request_fields", self._settings.limit_request_fields)
+
+    @limit_request_fields.setter
+    def limit_request_fields(self, value: int) -> None:
+        self.__dict__["_limit_request_fields"] = value
+
+    @property
+    def limit_request_field_size(self) -> int:
+        """Longest field line, in bytes."""
+        return self.__dict__.get("_limit_request_field_size",
+                                 self._settings.limit_request_field_size)
+
+    @limit_request_field_size.setter
+    def limit_request_field_size(self, value: int) -> None:
+        self.__dict__["_limit_request_field_size"] = value
+
+    @property
+    def max_buffer_headers(self) -> int:
+        """Largest field section, in bytes."""
+        return self.__dict__.get("_max_buffer_headers", self._settings.max_buffer_headers)
+
+    @max_buffer_headers.setter
+    def max_buffer_headers(self, value: int) -> None:
+        self.__dict__["_max_buffer_headers"] = value
+
+    @property
+    def limit_request_line(self) -> int:
+        """Longest request-line, in bytes (0: up to the hard ceiling)."""
+        return self.__dict__.get("_limit_request_line", self._settings.limit_request_line)
+
+    @limit_request_line.setter
+    def limit_request_line(self, value: int) -> None:
+        self.__dict__["_limit_request_line"] = value
 
     def force_close(self) -> None:
         """Mark the connection for closing after this message."""
         self.must_close = True
+        self.connection.request_close()
 
     def parse(self, unreader: Unreader) -> bytes:
         """Read and parse the head; return the bytes that follow it."""
@@ -135,7 +184,7 @@ class Message:
             return []
         block = bytes(data).decode("latin-1") + "\r\n"
         settings = self._settings
-        trusted = (not from_trailer) and self._ctx.head_parser.trusted
+        trusted = (not from_trailer) and settings.policy.forwarded_trusted(self.peer_addr)
         headers = parse_field_section(block, settings)
         headers = apply_underscore_policy(headers, settings, trusted)
         if trusted:
@@ -150,25 +199,26 @@ class Message:
         return headers
 
     def set_body_reader(self) -> None:
-        """Attach ``body`` according to the framing decided for the head."""
+        """Attach ``body``: the content read through the connection, framed
+        as its head said (Content-Length, chunked, or none)."""
         head = self._head
         if head is None:
+            # a subclass parsed the head some other way
             self.body = Body(EOFReader(self.unreader))
-        elif head.chunked:
-            self.body = Body(ChunkedReader(self, self.unreader))
         else:
-            self.body = Body(LengthReader(self.unreader, head.content_length or 0))
+            self.body = Body(ConnectionReader(self.connection, self.unreader, self.trailers,
+                                              None if head.chunked else head.content_length))
 
     def should_close(self) -> bool:
         """True if the connection must close after this message (RFC 9112 9.3).
 
-        Also True once reading the body failed or came up short of its
-        Content-Length: where a next request would start is then unknown.
+        The connection decides: what the request says (version, Connection
+        field, must_close), reading the body failed or came up short of its
+        Content-Length, and, once the response went out, what it said.
         """
-        body = self.body
-        if body is not None and (body.failed or getattr(body.reader, "truncated", False)):
+        if self.must_close:
             return True
-        return _should_close(self.must_close, self._connection, self.version or (1, 0))
+        return not self.connection.keep_alive
 
 
 class Request(Message):
@@ -181,17 +231,15 @@ class Request(Message):
     ``gunicorn.http.errors``; StopIteration when the peer closed cleanly.
     """
 
+    method: str | None = None
+    uri: str | None = None
+    path: str | None = None
+    query: str | None = None
+    fragment: str | None = None
+    proxy_protocol_info: dict[str, Any] | None = None
+
     def __init__(self, cfg: Any, unreader: Unreader, peer_addr: Any, req_number: int = 1) -> None:
-        self.method: str | None = None
-        self.uri: str | None = None
-        self.path: str | None = None
-        self.query: str | None = None
-        self.fragment: str | None = None
         self.req_number = req_number
-        self.proxy_protocol_info: dict[str, Any] | None = None
-        # 0 (or out of range) means "no limit" up to the hard ceiling.
-        wanted = cfg.limit_request_line
-        self.limit_request_line = wanted if 0 <= wanted < MAX_REQUEST_LINE else MAX_REQUEST_LINE
         super().__init__(cfg, unreader, peer_addr)
 
     def get_data(self, unreader: Unreader, buf: Any, stop: bool = False) -> None:
@@ -227,29 +275,38 @@ class Request(Message):
     def parse(self, unreader: Unreader) -> bytes:
         """Read the (optional PROXY prefix and) request head from *unreader*.
 
-        Returns the bytes read past the head.  Raises StopIteration when the
-        peer closed before sending a byte, NoMoreData when it closed mid-head,
-        and the head errors of gunicorn.http.errors (RFC 9112 sections 2-5).
+        Bytes go to the connection until it yields the head; what follows
+        the head stays there (nothing is returned).  A connection past an
+        earlier request first moves to the next cycle (its unread body is
+        drained within the connection's limit).  Raises StopIteration when
+        the peer closed before sending a byte (or no further request may be
+        read), NoMoreData when it closed mid-head, and the head errors of
+        gunicorn.http.errors (RFC 9112 sections 2-5).
         """
-        buf: Any = unreader.read()
-        if not buf:
+        conn = self.connection
+        if conn.req_number:
+            # a connection past an earlier request (whose response may not
+            # have gone through the connection: the parser used alone)
+            if not conn.start_next_request():
+                # the connection must close: no further request on it
+                raise StopIteration()
+            if not conn.buffered:
+                conn.receive_data(unreader.read())
+        else:
+            # a new connection holds nothing yet
+            conn.receive_data(unreader.read())
+        next_event = conn.next_event
+        event = next_event()
+        while event is NEED_DATA:
+            conn.receive_data(unreader.read())
+            event = next_event()
+        if event is CONNECTION_CLOSED:
             # the peer closed between requests: not an error
             raise StopIteration()
-        settings = self._settings
-        if settings.proxy_protocol != "off" and self.req_number == 1:
-            buf = self._handle_proxy_protocol(unreader, buf, settings.proxy_protocol)
-        parser = self._ctx.head_parser
-        parser.reset()
-        while True:
-            head = parser.parse(buf)
-            if head is not None:
-                break
-            data = unreader.read()
-            if not data:
-                raise NoMoreData(bytes(buf))
-            if type(buf) is not bytearray:
-                buf = bytearray(buf)
-            buf += data
+        self._use_head(event, conn)
+        return b""
+
+    def _use_head(self, head: RequestHead, conn: ServerConnection) -> None:
         self._head = head
         self.method, self.uri, self.version = head.method, head.uri, head.version
         self.path, self.query, self.fragment = head.path, head.query, head.fragment
@@ -258,13 +315,47 @@ class Request(Message):
         self._connection = head.connection
         if head.must_close:
             self.must_close = True
-        return buf[head.end:]
+        if conn.req_number == 1:
+            self.proxy_protocol_info = conn.proxy_protocol_info
+
+    @classmethod
+    def from_head(cls, cfg: Any, unreader: Unreader, peer_addr: Any, conn: ServerConnection,
+                  head: RequestHead) -> Request:
+        """A Request for a head *conn* already produced, for drivers that
+        feed the connection themselves (an event loop reads the head, a pool
+        thread runs the application).
+
+        Args:
+            cfg: the Config.
+            unreader: where the body's bytes come from once the connection
+                needs more (e.g. ``SocketUnreader(sock)``, blocking reads).
+            peer_addr: the peer address given to the connection.
+            conn: the ServerConnection; it is kept as ``unreader.connection``.
+            head: the ``RequestHead`` event ``conn.next_event()`` returned.
+        """
+        req = cls.__new__(cls)
+        req.req_number = conn.req_number
+        req.cfg, req.unreader = cfg, unreader
+        req.peer_addr = req.remote_addr = peer_addr
+        req.trailers = []
+        settings = conn.settings
+        if settings is None:
+            raise LocalProtocolError("the connection has no receiving side")
+        req._settings = settings
+        req.scheme = settings.policy.default_scheme
+        req.connection = conn
+        try:
+            unreader.connection = conn
+        except AttributeError:
+            pass
+        req._use_head(head, conn)
+        req.set_body_reader()
+        return req
 
     def _handle_proxy_protocol(self, unreader: Unreader, buf: Any, mode: str) -> Any:
         """Consume a PROXY v1/v2 header at the start of *buf*; return the rest."""
-        ctx = self._ctx
         peer = self.peer_addr
-        allowed = ctx.settings.policy.proxy_allowed(peer)
+        allowed = self._settings.policy.proxy_allowed(peer)
         host = peer[0] if isinstance(peer, tuple) else peer
         while True:
             result = parse_proxy_prefix(buf, mode, allowed, host)
@@ -307,3 +398,8 @@ def _next_block(unreader: Unreader, stop: bool, buffered: Callable[[], bytes]) -
     if stop:
         raise StopIteration()
     raise NoMoreData(buffered())
+
+
+# gunicorn 25.0 names other code imports from this module
+from .errors import ExpectationFailed, ForbiddenProxyRequest, InvalidHeader, InvalidHeaderName, InvalidHTTPVersion, InvalidProxyHeader, InvalidProxyLine, InvalidRequestLine, InvalidRequestMethod, InvalidSchemeHeaders, LimitRequestHeaders, LimitRequestLine, NoMoreData, ObsoleteFolding, UnsupportedTransferCoding  # noqa: E402, F401, F811, I001
+from gunicorn.util import bytes_to_str, split_request_uri  # noqa: E402, F401

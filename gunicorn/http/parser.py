@@ -1,14 +1,19 @@
-"""Iterators over the requests of one connection (blocking facade)."""
+"""Iterators over the requests of one connection (blocking facade).
+
+``RequestParser`` reads from a socket or an iterable and feeds the
+connection's ``ServerConnection`` through its ``Request`` objects; the
+connection decides where each request ends and whether another may follow.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import math
 import ssl
 import time
 from collections.abc import Callable
 from typing import Any
 
+from .core.connection import DRAIN_LIMIT
 from .message import Request
 from .unreader import IterUnreader, SocketUnreader
 
@@ -16,9 +21,10 @@ __all__ = ["Parser", "RequestParser"]
 
 _FIRST_DRAIN_STEP = 1024
 _DRAIN_STEP = 65536
-# Most body bytes drained under a deadline: a client trickling data just fast
-# enough to beat the deadline must not hold the worker for ever.
-_DRAIN_MAX_BYTES = 64 * 1024
+# Most unread body bytes discarded to reuse the connection: the connection's
+# one drain policy (a client trickling data just fast enough to beat a
+# deadline must not hold the worker for ever either).
+_DRAIN_MAX_BYTES = DRAIN_LIMIT
 
 
 class Parser:
@@ -49,21 +55,22 @@ class Parser:
         """Read and discard what is left of the current request body.
 
         *deadline* is an absolute ``time.monotonic()`` time in seconds: reads
-        on a socket source then time out when it passes, and at most
-        *max_bytes* bytes (default ``_DRAIN_MAX_BYTES``, only under a
-        deadline) are drained.  Returns True when the body was read to its
-        end, False when draining was given up (deadline, byte cap, timeout,
-        no data ready on a non-blocking TLS socket) or reading the body had
-        failed: the connection must then close.
+        on a socket source then time out when it passes.  At most
+        *max_bytes* bytes (default: the connection's drain limit,
+        ``gunicorn.http.core.connection.DRAIN_LIMIT``) are drained.  Returns
+        True when the body was read to its end, False when draining was
+        given up (deadline, byte cap, timeout, no data ready on a
+        non-blocking TLS socket) or reading the body had failed: the
+        connection must then close.
         """
         body = getattr(self.mesg, "body", None)
         if body is None:
             return True
         if _body_failed(body):
             return False
-        if deadline is None:
-            return _discard(body, math.inf if max_bytes is None else max_bytes, None)
         budget = _DRAIN_MAX_BYTES if max_bytes is None else max_bytes
+        if deadline is None:
+            return _discard(body, budget, None)
         sock = _timeout_socket(self.unreader)
         if sock is None:
             return _discard(body, budget, None)

@@ -1,4 +1,9 @@
-"""Pull-style byte sources with push-back, used by the blocking HTTP/1.x facade."""
+"""Pull-style byte sources with push-back, used by the blocking HTTP/1.x facade.
+
+A ``Request`` feeds what it reads from an unreader to the connection's
+``ServerConnection`` (kept as ``unreader.connection``); bytes the connection
+holds after a request (pipelining) count as buffered here too.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,9 @@ class Unreader:
     a start offset, so taking small pieces off a large read-ahead does not
     copy the rest each time.
     """
+
+    #: the ServerConnection fed from this source (set by the first Request)
+    connection: Any = None
 
     def __init__(self) -> None:
         self._buf = b""
@@ -38,15 +46,25 @@ class Unreader:
 
     @property
     def buf(self) -> io.BytesIO:
-        """A copy of the buffered bytes as a BytesIO positioned at its end
-        (read-only view for code written against gunicorn's attribute)."""
+        """A copy of the buffered bytes (the connection's unparsed ones
+        first) as a BytesIO positioned at its end (read-only view for code
+        written against gunicorn's attribute)."""
         view = io.BytesIO()
+        conn = self.connection
+        if conn is not None and conn.buffered:
+            view.write(conn.trailing_data[0])
         view.write(self._buf[self._pos:])
         return view
 
     def take_buffered(self) -> bytes:
-        """Return the bytes already buffered (maybe b""), never reading the source."""
-        return self._take_all()
+        """Remove and return the bytes already received and not parsed
+        (maybe b""), never reading the source: the connection's unparsed
+        bytes, then this buffer's."""
+        data = self._take_all()
+        conn = self.connection
+        if conn is not None and conn.buffered:
+            data = conn.take_buffered() + data
+        return data
 
     def read(self, size: int | None = None, read_ahead: int | None = None) -> bytes:
         """Return buffered bytes, or up to *size* bytes.

@@ -2,13 +2,15 @@
 
 Workers call::
 
-    resp, environ = wsgi.create(req, sock, client, server, cfg)
+    resp, environ = wsgi.create(req, stream_or_sock, client, server, cfg)
     respiter = app(environ, resp.start_response)
     ...  # resp.write_file(respiter) for a FileWrapper, else resp.write(item)
     resp.close()
 
-The pieces live in small modules and are re-exported here under their
-gunicorn 25.0 names: environ building (``wsgi_environ``), the response writer
+``stream_or_sock`` is a ``gunicorn.http.stream.Stream`` (the protocol
+connection's side of one exchange) or, as in gunicorn 25.0, the client
+socket.  The pieces live in small modules and are re-exported here under
+their gunicorn 25.0 names: environ building (``wsgi_environ``), the response writer
 (``wsgi_response``), field validation (``wsgi_fields``), early hints
 (``early_hints``) and 100-continue (``wsgi_continue``).
 """
@@ -17,8 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from gunicorn.http.core.connection import ServerConnection
 from gunicorn.http.early_hints import InvalidEarlyHint, _make_early_hints_callback
 from gunicorn.http.errors import ConfigurationProblem, InvalidHeader, InvalidHeaderName
+from gunicorn.http.stream import HTTP1Stream, Stream, connection_of
 from gunicorn.http.wsgi_continue import expect_continue
 from gunicorn.http.wsgi_environ import (
     FileWrapper,
@@ -66,7 +70,9 @@ def create(req: Any, sock: Any, client: Any, server: Any, cfg: Any) -> tuple[Res
     Args:
         req: a ``gunicorn.http.message.Request`` (or an HTTP/2 request object
             with the same attributes and ``version == (2, 0)``).
-        sock: the client socket (``gunicorn.socket``; responses are written to it).
+        sock: the ``gunicorn.http.stream.Stream`` to answer through, or the
+            client socket (then an ``HTTP1Stream`` over the request's
+            connection writes to it).
         client: the peer address: (host, port) tuple, or a str for unix peers.
         server: the listener address: (host, port) tuple or a unix socket path.
         cfg: the Config.
@@ -81,12 +87,20 @@ def create(req: Any, sock: Any, client: Any, server: Any, cfg: Any) -> tuple[Res
 
     When the request carries ``Expect: 100-continue`` (HTTP/1.1+), ``HTTP/1.1
     100 Continue`` is sent on the application's first ``wsgi.input`` read.
-    HTTP/2 requests also get ``HTTP_VERSION`` "2" and the
-    ``gunicorn.http2.priority_weight`` / ``priority_depends_on`` keys, and
-    never any HTTP/1 interim bytes (early hints go through the stream's
-    connection; workers may install their own callback).
+    Request content cut short by the peer raises ClientDisconnected from
+    ``wsgi.input`` (RFC 9112 section 8).  HTTP/2 requests also get
+    ``HTTP_VERSION`` "2" and the ``gunicorn.http2.priority_weight`` /
+    ``priority_depends_on`` keys, and never any HTTP/1 interim bytes (early
+    hints go through the stream's connection; workers may install their own
+    callback).
     """
-    resp = Response(req, sock, cfg)
+    if isinstance(sock, Stream):
+        stream = sock
+        sock = stream.socket
+    else:
+        conn = getattr(req, "connection", None)
+        stream = HTTP1Stream(conn if type(conn) is ServerConnection else connection_of(req), sock)
+    resp = Response(req, sock, cfg, stream)
     environ = default_environ(req, sock, cfg)
     host, script_name = header_environ(environ, req.headers)
     scheme = req.scheme
@@ -95,12 +109,21 @@ def create(req: Any, sock: Any, client: Any, server: Any, cfg: Any) -> tuple[Res
     path_environ(environ, req.path, script_name)
     if getattr(req, "proxy_protocol_info", None):
         environ.update(proxy_environ(req))
-    environ["wsgi.early_hints"] = _make_early_hints_callback(req, sock, resp)
-    if req.version >= (2, 0):
+    version = req.version
+    if version >= (2, 0):
+        environ["wsgi.early_hints"] = _make_early_hints_callback(req, sock, resp)
         # HTTP/2 stream (RFC 9113): priority hints; no HTTP/1 interim bytes.
         environ["HTTP_VERSION"] = "2"
         environ["gunicorn.http2.priority_weight"] = getattr(req, "priority_weight", 16)
         environ["gunicorn.http2.priority_depends_on"] = getattr(req, "priority_depends_on", 0)
-    elif getattr(req, "_expected_100_continue", False):
+        return resp, environ
+    # validated, sent through the stream; nothing for HTTP/1.0 or after the head
+    environ["wsgi.early_hints"] = resp.send_early_hints
+    if getattr(req, "_expected_100_continue", False):
         expect_continue(req, sock, resp)
     return resp, environ
+
+
+# gunicorn 25.0 names other code imports from this module
+from gunicorn import SERVER, SERVER_SOFTWARE  # noqa: E402, F401, I001
+BLKSIZE = 0x3FFFFFFF  # largest byte count one sendfile() call is asked for

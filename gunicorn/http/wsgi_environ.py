@@ -29,6 +29,7 @@ __all__ = [
     "server_environ",
     "path_environ",
     "unquote_path",
+    "InvalidScriptName",
 ]
 
 
@@ -288,7 +289,11 @@ def server_environ(environ: dict[str, Any], client: Any, server: Any, host: str 
             for http and 443 for https; empty strings without a Host.
         scheme: ``wsgi.url_scheme``.
     """
-    if isinstance(client, (str, bytes)):
+    if type(client) is tuple and client:
+        # the usual TCP peer, first
+        environ["REMOTE_ADDR"] = client[0]
+        environ["REMOTE_PORT"] = str(client[1])
+    elif isinstance(client, (str, bytes)):
         environ["REMOTE_ADDR"] = client.decode("latin-1") if isinstance(client, bytes) else client
     elif client:
         environ["REMOTE_ADDR"] = client[0]
@@ -296,6 +301,10 @@ def server_environ(environ: dict[str, Any], client: Any, server: Any, host: str 
     else:
         environ["REMOTE_ADDR"] = ""
 
+    if type(server) is tuple:
+        environ["SERVER_NAME"] = server[0]
+        environ["SERVER_PORT"] = str(server[1])
+        return
     if isinstance(server, bytes):
         server = server.decode("latin-1")
     if isinstance(server, str):
@@ -344,6 +353,26 @@ def _environ_script_name() -> str:
     return env.get("SCRIPT_NAME", "")
 
 
+class InvalidScriptName(ConfigurationProblem):
+    """A trusted forwarder's ``SCRIPT_NAME`` field does not prefix the request path.
+
+    The value arrived with the request, so this is a bad request (400,
+    RFC 9110 section 15.5.1) logged as one warning line, not a server fault
+    with a traceback.  It stays a ``ConfigurationProblem`` so that code
+    catching that class keeps catching it.
+    """
+
+    status_code = 400
+    reason = "Bad Request"
+
+    def __init__(self, info: Any) -> None:
+        super().__init__(info)
+        self.code = 400
+
+    def __str__(self) -> str:
+        return "Invalid SCRIPT_NAME field: %s" % (self.info,)
+
+
 def path_environ(environ: dict[str, Any], path: str, script_name: str | None) -> None:
     """Set ``SCRIPT_NAME`` and ``PATH_INFO``.
 
@@ -353,16 +382,18 @@ def path_environ(environ: dict[str, Any], path: str, script_name: str | None) ->
             the ``SCRIPT_NAME`` environment variable (default "").
 
     Raises:
-        ConfigurationProblem: the path does not start with SCRIPT_NAME
-            (answered with 500).
+        InvalidScriptName: the path does not start with the ``SCRIPT_NAME``
+            field's value (answered with 400).
+        ConfigurationProblem: the path does not start with the ``SCRIPT_NAME``
+            environment variable (answered with 500).
     """
+    from_field = script_name is not None
     if script_name is None:
         script_name = _environ_script_name()
     if script_name:
         if not path.startswith(script_name):
-            raise ConfigurationProblem(
-                "Request path %r does not start with SCRIPT_NAME %r" % (path, script_name)
-            )
+            error = InvalidScriptName if from_field else ConfigurationProblem
+            raise error("Request path %r does not start with SCRIPT_NAME %r" % (path, script_name))
         path = path[len(script_name) :]
     environ["SCRIPT_NAME"] = script_name
     environ["PATH_INFO"] = unquote_path(path)

@@ -1,9 +1,12 @@
-"""The HTTP/1.x response writer behind a WSGI ``start_response``.
+"""The response writer behind a WSGI ``start_response`` (PEP 3333).
 
-Framing follows RFC 9112 section 6: ``Content-Length`` when the application
-gives one, chunked transfer coding for HTTP/1.1+ otherwise, and close-delimited
-bodies for HTTP/1.0.  Responses to HEAD and 1xx/204/304 responses carry no
-content (RFC 9110 sections 6.4.1, 9.3.2, 15.3.5, 15.4.5).
+It validates what the application gives and keeps the gunicorn 25.0
+attributes; the bytes are produced by the protocol connection through a
+``gunicorn.http.stream`` stream.  For HTTP/1.x that connection frames the
+content as RFC 9112 section 6 says: ``Content-Length`` when the application
+gives one, chunked transfer coding for HTTP/1.1+ otherwise, close-delimited
+for HTTP/1.0, and no content for HEAD and 1xx/204/304 responses (RFC 9110
+sections 6.4.1, 9.3.2, 15.3.5, 15.4.5).
 """
 
 from __future__ import annotations
@@ -12,10 +15,21 @@ import io
 import logging
 import os
 import stat
-import time
+import time  # noqa: F401 - tests patch gunicorn.http.wsgi_response.time.time
 from typing import Any
 
-from gunicorn import SERVER, util
+from gunicorn import SERVER
+from gunicorn.http.core.framing import BODY_CHUNKED, BODY_NONE
+from gunicorn.http.core.serialize import (
+    CONNECTION_LINES,
+    TE_CHUNKED_LINE,
+    date_line,
+    http_date_cached,
+    server_line,
+    status_line,
+)
+from gunicorn.http.early_hints import check_early_hint
+from gunicorn.http.stream import HTTP1Stream
 from gunicorn.http.wsgi_fields import (
     HOP_BY_HOP,
     INVALID_VALUE_RE,
@@ -29,11 +43,6 @@ __all__ = ["Response", "http_date_cached"]
 
 # the logger name gunicorn uses for this module's messages
 log = logging.getLogger("gunicorn.http.wsgi")
-
-# Bodies up to this size are joined with the head (or the chunk framing) into
-# one sendall: one syscall and no small-segment / delayed-ACK stall.  Bigger
-# ones are sent separately to avoid copying them.
-_JOIN_LIMIT = 256 * 1024
 
 # What the writer does with a field, by field-name; names are validated once
 # and remembered (applications reuse a few names).
@@ -68,51 +77,10 @@ def _name_kind(name: Any) -> int:
     return kind
 
 
-# [second, IMF-fixdate, "Date: ...\r\n" line]
-_date_cache: list[Any] = [-1, "", ""]
-
-
-def http_date_cached() -> str:
-    """The current time as an IMF-fixdate (RFC 9110 section 5.6.7), formatted
-    at most once per second."""
-    now = int(time.time())
-    if _date_cache[0] != now:
-        date = util.http_date(now)
-        # replaced as a whole so that a thread never sees a mixed pair
-        _date_cache[:] = [now, date, "Date: %s\r\n" % date]
-    return _date_cache[1]
-
-
-def _date_line() -> str:
-    """``Date: <IMF-fixdate>\r\n``, formatted at most once per second."""
-    cache = _date_cache
-    if cache[0] != int(time.time()):
-        http_date_cached()
-    return cache[2]
-
-
-_SERVER_LINE = "Server: %s\r\n" % SERVER
-_CONNECTION_LINES = {
-    "upgrade": "Connection: upgrade\r\n",
-    "close": "Connection: close\r\n",
-    "keep-alive": "Connection: keep-alive\r\n",
-}
-# (version, status) -> status line; statuses come from applications, so the
-# table is bounded.
-_STATUS_LINES: dict[tuple[Any, str], str] = {}
-_STATUS_LINES_MAX = 256
-# validated status strings -> status code (same bound)
-_STATUS_CODES: dict[str, int] = {}
-
-
-def _status_line(version: Any, status: str) -> str:
-    key = (version, status)
-    line = _STATUS_LINES.get(key)
-    if line is None:
-        line = "HTTP/%s.%s %s\r\n" % (version[0], version[1], status)
-        if len(_STATUS_LINES) < _STATUS_LINES_MAX:
-            _STATUS_LINES[key] = line
-    return line
+_STATUS_CACHE_MAX = 256
+# validated status strings -> (status code, reason-phrase); statuses come
+# from applications, so the table is bounded
+_STATUS_CODES: dict[str, tuple[int, str]] = {}
 
 
 def _reraise(exc_info: Any) -> None:
@@ -125,69 +93,83 @@ def _reraise(exc_info: Any) -> None:
 
 
 class Response:
-    """One HTTP/1.x response, written to ``sock`` as the application produces it.
+    """One HTTP/1.x response, sent through a stream as the application produces it.
 
     Args:
         req: the parsed Request (``version``, ``method``, ``should_close()``).
-        sock: the client socket (``sendall``, ``sendfile``).
+        sock: the client socket (``gunicorn.socket``; also where the bytes
+            go when no *stream* is given).
         cfg: the Config (``is_ssl``, ``sendfile``); may be None in tests.
+        stream: the ``gunicorn.http.stream`` stream to send through; by
+            default an ``HTTP1Stream`` over the request's connection writing
+            to *sock*.
 
     Attributes (gunicorn 25.0 names): ``req, sock, cfg, version`` ("gunicorn",
     the Server header), ``status`` (str or None), ``status_code`` (int or
     None), ``chunked``, ``must_close``, ``headers`` (list of (name, value)
     kept from the application), ``headers_sent``, ``response_length``
     (the application's Content-Length or None), ``sent`` (content bytes
-    written), ``upgrade`` (``Connection: upgrade`` was given).
+    written), ``upgrade`` (``Connection: upgrade`` was given); ``stream``.
     """
 
-    status: str | None
-    status_code: int | None
-    response_length: int | None
     headers: list[tuple[str, str]]
+    # Nothing decided or written yet: start_response() and the writes set
+    # these (class-level defaults keep a response cheap to build).
+    version = SERVER
+    status: str | None = None
+    status_code: int | None = None
+    response_length: int | None = None
+    must_close = False
+    upgrade = False
+    headers_sent = False
+    sent = 0
+    _reason = ""
+    # content on a no-content response (HEAD, 1xx except 101, 204, 304) was
+    # logged once
+    _omits_body_warned = False
 
-    def __init__(self, req: Any, sock: Any, cfg: Any) -> None:
+    def __init__(self, req: Any, sock: Any, cfg: Any, stream: Any = None) -> None:
         self.req, self.sock, self.cfg = req, sock, cfg
-        self.version = SERVER
-        # Nothing decided yet: start_response() fills these in.
-        self.status = self.status_code = self.response_length = None
+        self.stream = stream if stream is not None else HTTP1Stream.for_request(req, sock)
         self.headers = []
-        self.chunked = self.must_close = self.upgrade = False
-        # Nothing written yet.
-        self.headers_sent = False
-        self.sent = 0
-        # _continue_pending: a client waits for a "100 Continue" that was
-        # never sent, so its body may or may not follow and the connection
-        # cannot be reused.  _omits_body: content is discarded (HEAD, 1xx
-        # except 101, 204, 304); _omits_body_warned: that was logged once.
-        # _chunk_crlf_pending: a chunk written by sendfile lacks its CRLF.
-        self._continue_pending = self._chunk_crlf_pending = False
-        self._omits_body = self._omits_body_warned = False
+
+    @property
+    def chunked(self) -> bool:
+        """True when the content goes out with chunked transfer coding
+        (decided by the connection from the status and Content-Length)."""
+        return self.is_chunked()
+
+    @property
+    def _omits_body(self) -> bool:
+        """True when the response carries no content (HEAD, 1xx except 101,
+        204, 304: RFC 9110 sections 6.4.1, 15.3.5, 15.4.5)."""
+        code = self.status_code
+        if code is None:
+            return False
+        return self.stream.response_framing(code, self.response_length) == BODY_NONE
 
     # ------------------------------------------------------------ state
 
     def force_close(self) -> None:
         """Make this the last response on the connection (``Connection: close``)."""
         self.must_close = True
+        self.stream.request_close()
 
     def should_close(self) -> bool:
         """True when the connection must close after this response.
 
-        It must when forced, when the request asks for it
-        (``req.should_close()``), when a 100-continue expectation was left
-        unanswered, or when the content is delimited by closing: no
-        Content-Length and not chunked, unless the response has no content
-        (HEAD, 1xx, 204, 304) (RFC 9112 section 9.3).
+        The connection decides (RFC 9112 section 9.3): forced, asked by the
+        request, an ``Expect: 100-continue`` left unanswered, content
+        delimited by closing (no Content-Length and not chunked, unless the
+        response has no content), Content-Length not fully sent.
         """
-        if self.must_close or self._continue_pending or self.req.should_close():
+        if self.must_close:
             return True
-        if self.response_length is not None or self.chunked:
-            return False
-        if self.req.method == "HEAD":
-            return False
+        stream = self.stream
         code = self.status_code
-        if code is not None and (code < 200 or code in (204, 304)):
-            return False
-        return True
+        if self.headers_sent or code is None:
+            return not stream.keep_alive
+        return not stream.plan_response(code, self.response_length)[1]
 
     # ------------------------------------------------------------ start_response
 
@@ -217,11 +199,13 @@ class Response:
             finally:
                 exc_info = None
 
-        code = _STATUS_CODES.get(status) if type(status) is str else None
-        if code is None:
+        parsed = _STATUS_CODES.get(status) if type(status) is str else None
+        if parsed is None:
             code = parse_status(status)
-            if type(status) is str and len(_STATUS_CODES) < _STATUS_LINES_MAX:
-                _STATUS_CODES[status] = code
+            parsed = (code, status[4:])
+            if type(status) is str and len(_STATUS_CODES) < _STATUS_CACHE_MAX:
+                _STATUS_CODES[status] = parsed
+        code = parsed[0]
         if self.status is not None:
             # exc_info given before the head went out: the error response
             # replaces the earlier status and fields.
@@ -231,15 +215,13 @@ class Response:
         self.process_headers(headers)
         self.status = status
         self.status_code = code
-        method = self.req.method
-        self._omits_body = method == "HEAD" or code in (204, 304) or (code < 200 and code != 101)
+        self._reason = parsed[1]
         if code < 200 or code == 204:
             # RFC 9110 section 8.6: 1xx and 204 never carry Content-Length
             # (HEAD and 304 keep the application's, it describes the GET).
             if self.response_length is not None:
                 self.headers = [kv for kv in self.headers if kv[0].lower() != "content-length"]
                 self.response_length = None
-        self.chunked = self.is_chunked()
         return self.write
 
     def process_headers(self, headers: list[tuple[str, str]]) -> None:
@@ -306,28 +288,42 @@ class Response:
         HTTP/1.1+ and no Content-Length, and not HEAD, 1xx, 204 or 304
         (RFC 9112 section 6.1)."""
         code = self.status_code
-        may_have_content = code is None or (code >= 200 and code not in (204, 304))
-        return (may_have_content and self.response_length is None
-                and self.req.version > (1, 0) and self.req.method != "HEAD")
+        if code is None:
+            return False
+        return self.stream.response_framing(code, self.response_length) == BODY_CHUNKED
 
     # ------------------------------------------------------------ head
 
     def default_headers(self) -> list[str]:
         """The status line and server fields as CRLF-terminated str lines:
         status line (request version), Server, Date, Connection and, when
-        chunked, ``Transfer-Encoding: chunked``."""
+        chunked, ``Transfer-Encoding: chunked`` (what the connection adds to
+        the application's fields)."""
         connection = ("upgrade" if self.upgrade
                       else "close" if self.should_close() else "keep-alive")
-        server = self.version
+        version = getattr(getattr(self.stream, "conn", None), "http_version", (1, 1))
         lines = [
-            _status_line(self.req.version, self.status),
-            _SERVER_LINE if server is SERVER else "Server: %s\r\n" % server,
-            _date_line(),
-            _CONNECTION_LINES[connection],
+            status_line(version, self.status_code, self._reason),
+            server_line(self.version),
+            date_line(),
+            CONNECTION_LINES[connection],
         ]
         if self.chunked:
-            lines.append("Transfer-Encoding: chunked\r\n")
+            lines.append(TE_CHUNKED_LINE)
         return lines
+
+    def send_early_hints(self, headers: Any) -> None:
+        """``wsgi.early_hints``: send a 103 Early Hints response (RFC 8297)
+        with *headers*, (name, value) pairs of str or bytes.
+
+        Raises InvalidEarlyHint (a ValueError) before sending anything when
+        a pair is bad.  Nothing is sent once the final head went out, nor to
+        an HTTP/1.0 client (RFC 9110 section 15.2).
+        """
+        pairs = [check_early_hint(pair) for pair in headers]
+        if not self.headers_sent:
+            # an empty list still sends a bare 103 (the application asked for one)
+            self.stream.send_informational(103, pairs)
 
     def _warn_dropped_content(self) -> None:
         if not self._omits_body_warned:
@@ -337,27 +333,39 @@ class Response:
                         self.req.method, self.status_code)
 
     def _head_bytes(self) -> bytes:
+        """The head as the connection would send it now (for inspection;
+        nothing is sent and no state changes)."""
         lines = self.default_headers()
         lines += [f"{k}: {v}\r\n" for k, v in self.headers]
         lines.append("\r\n")
-        # latin-1: fields were validated, so only fields appended directly
-        # to ``headers`` can fail here (UnicodeEncodeError).
         return "".join(lines).encode("latin-1")
 
+    def _start(self, end: bool = False) -> None:
+        """Hand the head to the stream (held there until content follows;
+        with *end*, the whole response goes out)."""
+        code = self.status_code
+        reason = self._reason
+        if code is None:
+            # no start_response: nothing valid to announce but an error
+            code, reason = 500, "Internal Server Error"
+        self.stream.send_head(code, self.headers, reason,
+                              content_length=self.response_length, close=self.must_close,
+                              upgrade=self.upgrade, server=self.version, end=end)
+        self.headers_sent = True
+
     def send_headers(self) -> None:
-        """Write the response head once (one ``sendall``)."""
+        """Write the response head now (once)."""
         if self.headers_sent:
             return
-        head = self._head_bytes()
-        self.headers_sent = True
-        self.sock.sendall(head)
+        self._start()
+        self.stream.flush()
 
     # ------------------------------------------------------------ content
 
     def write(self, arg: bytes) -> None:
         """Write a piece of content (the PEP 3333 ``write`` callable).
 
-        The head goes out first, in the same ``sendall`` for small pieces.
+        The head goes out first, in the same write for small pieces.
         Content beyond Content-Length is dropped, empty pieces are skipped,
         and nothing is sent for responses without content.
 
@@ -367,47 +375,27 @@ class Response:
             if not isinstance(arg, (bytes, bytearray, memoryview)):
                 raise TypeError("%r is not a byte" % (arg,))
             arg = bytes(arg)
-        size = len(arg)
-        if self._omits_body:
-            if size:
-                self._warn_dropped_content()
-            self.send_headers()
-            return
-        if self.response_length is not None:
-            left = self.response_length - self.sent
-            if size > left:
-                if left <= 0:
-                    self.send_headers()
-                    return
-                arg = arg[:left]
-                size = left
         if self.headers_sent:
-            prefix = b""
+            taken = self.stream.send_data(arg)
         else:
-            prefix = self._head_bytes()
-            self.headers_sent = True
-        if size == 0:
-            # An empty chunk would end a chunked body early.
-            if prefix:
-                self.sock.sendall(prefix)
-            return
-        if self.chunked:
-            if self._chunk_crlf_pending:
-                prefix += b"\r\n"
-                self._chunk_crlf_pending = False
-            prefix += b"%X\r\n" % size
-            suffix = b"\r\n"
-        else:
-            suffix = b""
-        self.sent += size
-        if size <= _JOIN_LIMIT:
-            self.sock.sendall(b"".join((prefix, arg, suffix)) if prefix or suffix else arg)
-        else:
-            if prefix:
-                self.sock.sendall(prefix)
-            self.sock.sendall(arg)
-            if suffix:
-                self.sock.sendall(suffix)
+            code = self.status_code
+            if code is None:
+                self._start()
+                taken = self.stream.send_data(arg)
+            else:
+                # the head and this first piece in one write
+                taken = self.stream.send_head(code, self.headers, self._reason,
+                                              self.response_length, self.must_close,
+                                              self.upgrade, self.version, False, arg)
+                self.headers_sent = True
+                if not arg:
+                    # an empty first write sends the head now (streaming
+                    # applications use it to flush the head)
+                    self.stream.flush()
+        if taken:
+            self.sent += taken
+        elif arg and self._omits_body:
+            self._warn_dropped_content()
 
     def can_sendfile(self) -> bool:
         """True unless ``sendfile`` is disabled (``--no-sendfile``)."""
@@ -419,9 +407,9 @@ class Response:
 
         Used only when TLS is off, sendfile is allowed, the wrapped file has
         a real descriptor of a regular file opened in binary mode and the
-        socket is blocking.  Sends from the current file position, at most
-        Content-Length bytes (minus what was already written); chunk framing
-        is written by hand when chunked.
+        stream's socket is blocking.  Sends from the current file position,
+        at most Content-Length bytes (minus what was already written); the
+        connection writes the chunk framing when chunked.
 
         Returns False (nothing written) when sendfile cannot be used, so the
         caller falls back to iterating the wrapper.
@@ -432,10 +420,7 @@ class Response:
         filelike = getattr(respiter, "filelike", None)
         if filelike is None or "b" not in getattr(filelike, "mode", "b"):
             return False
-        sock = self.sock
         try:
-            if sock.gettimeout() == 0.0:
-                return False
             fileno = filelike.fileno()
             if not isinstance(fileno, int) or fileno < 0:
                 return False
@@ -452,32 +437,20 @@ class Response:
         nbytes = max(st.st_size - offset, 0)
         if self.response_length is not None:
             nbytes = min(nbytes, max(self.response_length - self.sent, 0))
-
-        if self._omits_body:
-            if nbytes:
-                self._warn_dropped_content()
-            self.send_headers()
-            return True
-        if nbytes == 0:
-            self.send_headers()
-            return True
-        head = b""
+        stream = self.stream
+        if not stream.can_sendfile():
+            return False
         if not self.headers_sent:
-            head = self._head_bytes()
-            self.headers_sent = True
-        if self.chunked:
-            if self._chunk_crlf_pending:
-                head += b"\r\n"
-            head += b"%X\r\n" % nbytes
-            self._chunk_crlf_pending = True
-        if head:
-            sock.sendall(head)
-        sent = sock.sendfile(filelike, offset=offset, count=nbytes)
+            self._start()
+        sent = stream.sendfile(filelike, offset, nbytes)
+        if sent is None:
+            return False
+        if self._omits_body and nbytes:
+            self._warn_dropped_content()
         self.sent += sent
-        if sent < nbytes:
+        if sent < nbytes and not self._omits_body:
             # The file shrank: the announced framing cannot be honoured.
             self.must_close = True
-            self._chunk_crlf_pending = False
         return True
 
     def write_file(self, respiter: Any) -> None:
@@ -489,30 +462,13 @@ class Response:
 
     def close(self) -> None:
         """Finish the response: send the head if the application wrote no
-        content, and the last-chunk of a chunked body (RFC 9112 section 7.1).
+        content, and the end of the content (the last-chunk when chunked,
+        RFC 9112 section 7.1).
 
-        If fewer bytes than Content-Length were written, the connection is
-        marked to close, since the client would wait for the rest.
+        If fewer bytes than Content-Length were written, the connection will
+        close, since the client would wait for the rest.
         """
-        tail = b""
-        if self.chunked:
-            tail = b"\r\n0\r\n\r\n" if self._chunk_crlf_pending else b"0\r\n\r\n"
-            self._chunk_crlf_pending = False
-        if (
-            self.response_length is not None
-            and not self._omits_body
-            and self.sent < self.response_length
-        ):
-            self.must_close = True
-        if self._continue_pending:
-            # The client may still send the content it held back: never read
-            # it as the next request.
-            self.must_close = True
-            force_close = getattr(self.req, "force_close", None)
-            if force_close is not None:
-                force_close()
-        if not self.headers_sent:
-            tail = self._head_bytes() + tail
-            self.headers_sent = True
-        if tail:
-            self.sock.sendall(tail)
+        if self.headers_sent:
+            self.stream.end()
+        else:
+            self._start(end=True)

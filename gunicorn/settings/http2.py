@@ -25,10 +25,12 @@ HTTPProtocols = define(
     desc="""
     HTTP versions to offer, in order of preference, as a comma list of ``h1`` and ``h2``.
 
-    ``h2`` over TLS is negotiated with ALPN and needs the ``h2`` package
-    (>= 4.1.0; without it gunicorn refuses to start) and a worker that
-    supports it (gthread, gevent, asgi). ``h3`` is refused, as in gunicorn
-    26.2 and later.
+    HTTP/2 is coming: this release serves HTTP/1.x only. ``h2`` is accepted
+    (it needs the ``h2`` package, >= 4.1.0, or gunicorn refuses to start),
+    a warning says it is not served yet, and TLS clients keep being offered
+    ``http/1.1`` through ALPN. A list (``["h2", "h1"]``) is refused with a
+    TypeError, as in gunicorn 25.0. ``h3`` is refused, as in gunicorn 26.2
+    and later.
     """,
 )
 
@@ -44,7 +46,8 @@ HTTP2MaxConcurrentStreams = define(
     desc="""
     Most streams a client may have open on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS).
 
-    Must be at least 1.
+    For the coming HTTP/2 support. 0 is accepted, as in gunicorn 25.0: it
+    lets a client open no stream at all (RFC 9113 section 6.5.2).
     """,
 )
 
@@ -60,7 +63,7 @@ HTTP2InitialWindowSize = define(
     desc="""
     Initial flow-control window per stream in bytes (SETTINGS_INITIAL_WINDOW_SIZE).
 
-    At most 2147483647 (2**31 - 1, RFC 9113 section 6.9.2).
+    For the coming HTTP/2 support. At most 2147483647 (2**31 - 1, RFC 9113 section 6.9.2).
     """,
 )
 
@@ -76,7 +79,7 @@ HTTP2MaxFrameSize = define(
     desc="""
     Largest frame payload in bytes the server accepts (SETTINGS_MAX_FRAME_SIZE).
 
-    Must be between 16384 and 16777215.
+    For the coming HTTP/2 support. Must be between 16384 and 16777215.
     """,
 )
 
@@ -91,6 +94,8 @@ HTTP2MaxHeaderListSize = define(
     default=65536,
     desc="""
     Largest header list in bytes the server accepts (SETTINGS_MAX_HEADER_LIST_SIZE).
+
+    For the coming HTTP/2 support.
     """,
 )
 
@@ -105,7 +110,8 @@ HTTP2Cleartext = define(
     desc="""
     HTTP/2 without TLS (h2c): ``off``, ``prior-knowledge``, ``upgrade`` or ``both``.
 
-    Only peers in ``forwarded_allow_ips`` may use it; other traffic from such
-    a peer that is not valid HTTP/2 gets 400.
+    For the coming HTTP/2 support; checked and kept until then. Only peers
+    in ``forwarded_allow_ips`` will be able to use it, and other traffic
+    from such a peer that is not valid HTTP/2 will get 400.
     """,
 )

@@ -262,7 +262,8 @@ ForwardedAllowIPS = define(
 
     ``*`` trusts every peer (only safe when nothing else can reach the
     server). Peers on unix sockets are always trusted. Governs
-    ``secure_scheme_headers``, ``forwarder_headers`` and h2c.
+    ``secure_scheme_headers`` and ``forwarder_headers`` (and, once HTTP/2
+    is available, h2c).
     """,
 )
 
@@ -341,8 +342,10 @@ Protocol = define(
     desc="""
     Wire protocol on the listeners: ``http`` or ``uwsgi``.
 
-    ``uwsgi`` speaks the binary uWSGI protocol used by nginx's
-    ``uwsgi_pass``.
+    Only ``http`` is available in this release. The binary uWSGI protocol
+    (nginx's ``uwsgi_pass``) is coming: ``uwsgi`` is recognised, but the
+    server refuses to start with it (exit code 1), on every worker, rather
+    than fail on each request. Use ``proxy_pass`` from nginx meanwhile.
     """,
 )
 
@@ -495,6 +498,9 @@ RootPath = define(
     default="",
     desc="""
     ASGI ``root_path``: the prefix under which the application is mounted.
+
+    For the coming ``asgi`` worker; WSGI applications get their mount
+    prefix from ``SCRIPT_NAME``.
     """,
 )
 
@@ -527,6 +533,7 @@ WebsocketMaxMessageSize = define(
     desc="""
     Largest WebSocket message in bytes the ``asgi`` worker accepts (16 MiB by default).
 
-    A larger message closes the connection with code 1009 (RFC 6455 section 7.4.1).
+    For the coming ``asgi`` worker: a larger message will close the
+    connection with code 1009 (RFC 6455 section 7.4.1).
     """,
 )

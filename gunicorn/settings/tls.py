@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import ssl
 
 from gunicorn.settings.base import define
@@ -87,15 +86,17 @@ SuppressRaggedEOFs = define(
     name="suppress_ragged_eofs",
     section=SECTION,
     cli=["--suppress-ragged-eofs"],
-    # gunicorn 25 only had the positive flag, so the default could not be
-    # turned off from the command line; --no-suppress-ragged-eofs fixes that.
-    action=argparse.BooleanOptionalAction,
+    # gunicorn 25.0 has only the positive flag (store_true); with the default
+    # already True it cannot turn the setting off, a config file can.
+    action="store_true",
     validator=validate_bool,
     default=True,
     desc="""
     Treat a TLS connection closed without close_notify as a normal end of data.
 
-    Passed to ``SSLContext.wrap_socket``.
+    Passed to ``SSLContext.wrap_socket``. On by default; the flag only
+    confirms that. To turn it off, set ``suppress_ragged_eofs = False`` in
+    the configuration file.
     """,
 )
 

@@ -356,23 +356,19 @@ _PROXY_PROTOCOL_ALIASES = {
 
 
 def validate_http_protocols(val: Any) -> list[str]:
-    """Return an ordered list of HTTP protocols from "h1,h2" or a list.
+    """Return the ordered list of HTTP protocols named by a comma list such as "h2,h1".
 
-    Empty means ["h1"]. Raises ValueError for an unknown or repeated protocol
-    and TypeError for other types.
+    None or an empty string means ``["h1"]``. As in gunicorn 25.0 the value
+    must be a str: a list (or any other type) raises TypeError. An unknown
+    or repeated protocol raises ValueError.
     """
-    if not val:
+    if val is None:
         return ["h1"]
-    if isinstance(val, str):
-        items = val.split(",")
-    elif isinstance(val, (list, tuple)):
-        items = list(val)
-    else:
-        raise TypeError("http_protocols must be a string or a list, got %r" % (val,))
+    if not isinstance(val, str):
+        raise TypeError("http_protocols must be a comma-separated string such as "
+                        "'h2,h1', got %r" % (val,))
     result: list[str] = []
-    for item in items:
-        if not isinstance(item, str):
-            raise TypeError("http_protocols items must be strings, got %r" % (item,))
+    for item in val.split(","):
         proto = item.strip().lower()
         if not proto:
             continue
@@ -387,12 +383,13 @@ def validate_http_protocols(val: Any) -> list[str]:
 
 
 def validate_http2_max_concurrent_streams(val: Any) -> int:
-    """A positive int: 0 would announce a connection on which no stream can
-    open (RFC 9113 section 6.5.2).  ValueError otherwise."""
-    value = validate_pos_int(val)
-    if value < 1:
-        raise ValueError("http2_max_concurrent_streams must be at least 1, got %r" % (val,))
-    return value
+    """A non-negative int, as ``validate_pos_int`` (gunicorn 25.0 accepts 0).
+
+    0 is a legal SETTINGS_MAX_CONCURRENT_STREAMS value: the peer may then open
+    no stream until the setting is raised (RFC 9113 section 6.5.2).
+    ValueError for a negative number, TypeError/ValueError for a non-number.
+    """
+    return validate_pos_int(val)
 
 
 def validate_http2_window_size(val: Any) -> int:

@@ -43,9 +43,12 @@ WorkerClass = define(
     desc="""
     Kind of worker: a short name, a dotted class path, or ``egg:DIST#NAME``.
 
-    Short names: ``sync``, ``gthread``, ``gevent``, ``gevent_wsgi``,
-    ``gevent_pywsgi``, ``eventlet``, ``tornado`` and ``asgi``. ``sync`` with
-    more than one thread runs as ``gthread``.
+    This release has the ``sync`` and ``gthread`` workers; ``sync`` with more
+    than one thread runs as ``gthread``. A third-party worker class that is
+    installed (for example ``uvicorn_worker.UvicornWorker``) is named by its
+    dotted path. The ``gevent``, ``gevent_wsgi``, ``gevent_pywsgi``,
+    ``eventlet``, ``tornado`` and ``asgi`` workers are coming: naming one
+    now stops the start with a message listing the available workers.
     """,
 )
 
@@ -78,7 +81,8 @@ WorkerConnections = define(
     desc="""
     Most client connections one worker holds open at the same time.
 
-    Applies to the ``gthread``, ``gevent``, ``eventlet`` and ``asgi`` workers.
+    Applies to the ``gthread`` worker (and to the coming ``gevent``,
+    ``eventlet`` and ``asgi`` workers); ``sync`` holds one at a time.
     """,
 )
 
@@ -177,7 +181,9 @@ ASGILoop = define(
     desc="""
     Event loop for the ``asgi`` worker: ``auto``, ``asyncio`` or ``uvloop``.
 
-    ``auto`` picks uvloop when it is installed.
+    The ``asgi`` worker is coming; until then the value is checked and kept
+    for configuration files written for it. ``auto`` will pick uvloop when
+    it is installed.
     """,
 )
 
@@ -190,10 +196,11 @@ ASGILifespan = define(
     validator=validate_asgi_lifespan,
     default="auto",
     desc="""
-    ASGI lifespan protocol: ``auto``, ``on`` or ``off``.
+    ASGI lifespan protocol for the coming ``asgi`` worker: ``auto``, ``on`` or ``off``.
 
-    ``auto`` tries it and carries on when the application does not support
+    ``auto`` will try it and carry on when the application does not support
     it; ``on`` makes a failure fatal; ``off`` never sends lifespan events.
+    Checked and kept until the ``asgi`` worker is available.
     """,
 )
 
@@ -209,6 +216,7 @@ ASGIDisconnectGracePeriod = define(
     desc="""
     Seconds an ASGI request task may run after its client disconnected before it is cancelled.
 
-    Gives the application time to notice ``http.disconnect`` and clean up.
+    For the coming ``asgi`` worker: gives the application time to notice
+    ``http.disconnect`` and clean up.
     """,
 )

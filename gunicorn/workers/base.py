@@ -1,8 +1,10 @@
 """``Worker``: the base class every worker type (and third-party workers) builds on.
 
 It owns signal handling, the heartbeat, ``max_requests`` with jitter,
-parent-death detection, the code reloader, application loading and the
-error response sent for a bad request.
+parent-death detection, the code reloader, application loading, the error
+response sent for a bad request, and what every worker shares about sockets:
+listener setup, accept() errors, and the one classification of the errors
+that end a connection (tables in ``gunicorn.workers.netio``).
 """
 
 from __future__ import annotations
@@ -14,50 +16,20 @@ import ssl
 import sys
 import threading
 import time
-import traceback
 from datetime import datetime
-from random import randint
 from typing import Any
 
 from gunicorn import util
 from gunicorn.reloader import reloader_engines
+from gunicorn.workers import netio
+from gunicorn.workers.process import (
+    arm_exit_deadline,
+    request_budget,
+    set_parent_death_signal,
+    syntax_error_page,
+    thread_stacks,
+)
 from gunicorn.workers.workertmp import WorkerTmp
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _set_parent_death_signal(sig: int) -> None:
-    """Ask Linux to send ``sig`` to this process when its parent dies (prctl(2)).
-
-    Best effort: a no-op elsewhere or when libc cannot be loaded.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
-def _thread_stacks(current_frame: Any = None) -> str:
-    """Every Python thread's current stack, formatted for the error log.
-
-    ``current_frame`` (the frame a signal interrupted) replaces the calling
-    thread's own stack, so the dump does not show the signal handler.
-    """
-    names = {t.ident: t.name for t in threading.enumerate()}
-    me = threading.get_ident()
-    parts = []
-    for ident, frame in sys._current_frames().items():
-        if ident == me and current_frame is not None:
-            frame = current_frame
-        parts.append("Thread %s (%s):\n%s" % (
-            names.get(ident, "?"), ident, "".join(traceback.format_stack(frame))))
-    return "\n".join(parts)
-
 
 # worker signal -> name of the Worker method that handles it
 _SIGNAL_METHODS = (
@@ -71,21 +43,6 @@ _SIGNAL_METHODS = (
 
 # signals whose handler must not make a blocking call in the app fail with EINTR
 _RESTARTING = ("SIGTERM", "SIGUSR1")
-
-
-def _request_budget(cfg: Any) -> int:
-    """Requests this worker serves before it restarts (max_requests plus jitter)."""
-    limit = cfg.max_requests
-    if limit <= 0:
-        return sys.maxsize
-    return limit + randint(0, max(cfg.max_requests_jitter, 0))
-
-
-def _syntax_error_page(exc: SyntaxError) -> str:
-    """The traceback text shown by the placeholder app while a file is broken."""
-    parts = traceback.format_tb(exc.__traceback__)
-    parts.extend(traceback.format_exception_only(type(exc), exc))
-    return "".join(parts)
 
 
 class Worker:
@@ -110,6 +67,8 @@ class Worker:
     PIPE: list[int] = []
     # set once the master is found dead (see _arm_orphan_deadline)
     _orphan_deadline: float | None = None
+    # guards ``nr`` (pool threads count requests); __init__ gives each worker its own
+    _nr_lock = threading.Lock()
 
     def __init__(self, age: int, ppid: int, sockets: list[Any], app: Any, timeout: float,
                  cfg: Any, log: Any) -> None:
@@ -123,12 +82,13 @@ class Worker:
         self.alive = True
         self.booted = self.aborted = False
         self.nr = 0
-        self.max_requests = _request_budget(cfg)
+        self.max_requests = request_budget(cfg)
         self.tmp = WorkerTmp(cfg)
         self.reloader: Any = None
         self.wsgi: Any = None
         self.wait_fds: list[Any] = []
         self._orphan_deadline: float | None = None
+        self._nr_lock = threading.Lock()
 
     def __str__(self) -> str:
         return "<Worker %s>" % self.pid
@@ -157,25 +117,11 @@ class Worker:
 
     def _arm_orphan_deadline(self, in_signal_handler: bool) -> None:
         """The master is gone, so nobody enforces timeouts any more: make sure
-        this process ends at most ``graceful_timeout`` s from now.
-
-        SIGALRM's default action (terminate) needs no Python code to run, so it
-        also ends a worker stuck in C code. When the application owns SIGALRM
-        a daemon thread is used instead (not from a signal handler, where
-        starting a thread could deadlock on threading's internal locks).
-        """
-        if self._orphan_deadline is not None:
-            return
-        delay = max(float(self.cfg.graceful_timeout), 0.01)
-        if signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None):
-            signal.setitimer(signal.ITIMER_REAL, delay)
-        elif in_signal_handler:
-            return  # the next notify() arms the thread
-        else:
-            timer = threading.Timer(delay, os._exit, (1,))
-            timer.daemon = True
-            timer.start()
-        self._orphan_deadline = time.monotonic() + delay
+        this process ends at most ``graceful_timeout`` s from now (see
+        ``process.arm_exit_deadline``)."""
+        if self._orphan_deadline is None:
+            delay = max(float(self.cfg.graceful_timeout), 0.01)
+            self._orphan_deadline = arm_exit_deadline(delay, in_signal_handler)
 
     def run(self) -> None:
         """The main loop; exits when ``self.alive`` turns False. Subclasses implement it."""
@@ -192,7 +138,7 @@ class Worker:
         os.environ.update(cfg.env or {})
         util.set_owner_process(cfg.uid, cfg.gid, initgroups=cfg.initgroups)
         # after any uid change: changing credentials clears the parent-death signal
-        _set_parent_death_signal(signal.SIGTERM)
+        set_parent_death_signal(signal.SIGTERM)
         if os.getppid() != self.ppid:
             self.alive = False
         util.seed()
@@ -203,7 +149,7 @@ class Worker:
         self.init_signals()
 
         if cfg.reload:
-            engine = reloader_engines[cfg.reload_engine]
+            engine: Any = reloader_engines[cfg.reload_engine]
             self.reloader = engine(extra_files=cfg.reload_extra_files,
                                    callback=self._source_changed)
         self.load_wsgi()
@@ -266,7 +212,7 @@ class Worker:
         self.log.exception(broken)
         if broken.filename and self.reloader is not None:
             self.reloader.add_extra_file(broken.filename)
-        self.wsgi = util.make_fail_app(_syntax_error_page(broken))
+        self.wsgi = util.make_fail_app(syntax_error_page(broken))
 
     def init_signals(self) -> None:
         """Reset SIGNALS to default, then install the worker handlers.
@@ -307,12 +253,70 @@ class Worker:
         self.alive = False
         with contextlib.suppress(Exception):
             self.log.error("Worker (pid:%s) aborted; thread stacks:\n%s",
-                           os.getpid(), _thread_stacks(frame))
+                           os.getpid(), thread_stacks(frame))
         self._exit_now(self.cfg.worker_abort, 1)
 
     def handle_winch(self, sig: int, fname: Any) -> None:
         """SIGWINCH: ignored by workers."""
         self.log.debug("worker: SIGWINCH ignored.")
+
+    # -- shared by every worker: requests, listeners, accept, connection errors
+
+    def count_request(self) -> bool:
+        """Count one started request against ``max_requests``; thread-safe.
+
+        Returns True once the budget is used up: the request must be the last
+        on its connection. The first time, ``Autorestarting worker after
+        current request.`` is logged and ``alive`` turns False, so the worker
+        drains and the arbiter starts a fresh one.
+        """
+        with self._nr_lock:
+            self.nr = served = self.nr + 1
+            if served < self.max_requests:
+                return False
+            first, self.alive = self.alive, False
+        if first:
+            self.log.info("Autorestarting worker after current request.")
+        return True
+
+    def setup_listeners(self) -> list[netio.Listener]:
+        """Make every listener non-blocking and read its address, acceptor and
+        TCP_NODELAY needs once (``netio.Listener``), in ``self.sockets`` order."""
+        return [netio.prepare_listener(s) for s in self.sockets]
+
+    def handle_accept_error(self, exc: OSError) -> float:
+        """Decide what a failed accept() means for the accepting loop.
+
+        Returns 0.0 when only that connection was lost (ECONNABORTED, EPROTO):
+        accept the next one. Returns ``netio.ACCEPT_BACKOFF`` seconds, after a
+        warning, when the process or system is out of descriptors or memory
+        (EMFILE, ENFILE, ENOBUFS, ENOMEM): stop accepting that long, since the
+        listener stays readable. Raises ``exc`` for any other error.
+        """
+        if exc.errno in netio.ACCEPT_SKIP:
+            return 0.0
+        if exc.errno in netio.ACCEPT_EXHAUSTED:
+            self.log.warning("accept() failed: %s", exc)
+            return netio.ACCEPT_BACKOFF
+        raise exc
+
+    def handle_connection_error(self, req: Any, client: Any, addr: Any,
+                                exc: BaseException) -> None:
+        """Deal with the exception that ended the serving of a connection.
+
+        A client that went away (``netio.disconnect_reason``: peer reset or
+        close, timeouts, TLS EOF) costs one debug line. Anything else goes to
+        :meth:`handle_error` (parse errors with their status, other TLS
+        errors 403, the rest 500 with a logged traceback). Never raises.
+        """
+        reason = netio.disconnect_reason(exc)
+        if reason is not None:
+            self.log.debug("%s (peer %s): %r", reason, addr, exc)
+            return
+        try:
+            self.handle_error(req, client, addr, exc)
+        except Exception:
+            self.log.exception("Error while answering a failed request")
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         """Answer a failed request with an HTML error page and log it.
@@ -337,11 +341,11 @@ class Worker:
             if status_code >= 500 and status_code != 501:
                 self.log.exception("Error handling request %s", getattr(req, "uri", ""))
             else:
-                self.log.warning("Invalid request from ip=%s: %s", _peer_ip(addr), exc)
+                self.log.warning("Invalid request from ip=%s: %s", netio.peer_ip(addr), exc)
         elif isinstance(exc, ssl.SSLError):
             status_code, reason = 403, "Forbidden"
             mesg = "'%s'" % str(exc)
-            self.log.warning("Invalid request from ip=%s: %s", _peer_ip(addr), exc)
+            self.log.warning("Invalid request from ip=%s: %s", netio.peer_ip(addr), exc)
         else:
             status_code, reason, mesg = 500, "Internal Server Error", ""
             uri = getattr(req, "uri", _NO_URI)
@@ -355,7 +359,7 @@ class Worker:
                 from gunicorn.http import wsgi
 
                 environ = wsgi.default_environ(req, client, self.cfg)
-                environ["REMOTE_ADDR"] = _peer_ip(addr)
+                environ["REMOTE_ADDR"] = netio.peer_ip(addr)
                 environ["REMOTE_PORT"] = str(addr[1]) if isinstance(addr, tuple) else ""
                 resp = wsgi.Response(req, client, self.cfg)
                 resp.status = "%s %s" % (status_code, reason)
@@ -373,12 +377,6 @@ class Worker:
 _NO_URI = object()
 
 
-def _peer_ip(addr: Any) -> str:
-    if isinstance(addr, tuple) and addr:
-        return str(addr[0])
-    return str(addr) if addr else ""
-
-
 _REASONS = {
     400: "Bad Request",
     403: "Forbidden",
@@ -389,3 +387,8 @@ _REASONS = {
     500: "Internal Server Error",
     501: "Not Implemented",
 }
+
+
+# gunicorn 25.0 names other code imports from this module
+from gunicorn.http.errors import ConfigurationProblem, ExpectationFailed, ForbiddenProxyRequest, InvalidHeader, InvalidHeaderName, InvalidHTTPVersion, InvalidProxyHeader, InvalidProxyLine, InvalidRequestLine, InvalidRequestMethod, InvalidSchemeHeaders, LimitRequestHeaders, LimitRequestLine, ObsoleteFolding, UnsupportedTransferCoding  # noqa: E402, F401, I001
+from gunicorn.http.wsgi import Response, default_environ  # noqa: E402, F401

@@ -15,26 +15,26 @@ import errno
 import os
 import select
 import socket
-import ssl
 import time
-from typing import Any, Callable
+from typing import Any
 
 import gunicorn.http as http
-import gunicorn.http.errors as http_errors
 from gunicorn import sock
 from gunicorn.workers import base
-from gunicorn.workers.wsgi_call import PEER_GONE, WSGICall
+from gunicorn.workers.netio import Listener
+from gunicorn.workers.wsgi_call import WSGICall
 
-# client went away: not worth more than a debug line
-_PEER_GONE = PEER_GONE
-# nothing to accept right now
-_ACCEPT_AGAIN = frozenset((errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK, errno.EPROTO))
-# out of descriptors or memory: the listener stays readable, so the worker
-# pauses (seconds) instead of spinning, and instead of dying on a client flood
-_ACCEPT_EXHAUSTED = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
-_ACCEPT_BACKOFF = 0.5
 # longest gap between heartbeats while busy, in seconds
 _NOTIFY_INTERVAL = 1.0
+
+
+def _set_nodelay(client: socket.socket) -> None:
+    """TCP_NODELAY where accepted sockets do not inherit it; a connection
+    already reset fails later, in ``handle``, like any other."""
+    try:
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError:
+        pass
 
 
 class StopWaiting(Exception):
@@ -44,10 +44,12 @@ class StopWaiting(Exception):
 class SyncWorker(base.Worker):
     """The default pre-fork worker (``-k sync``)."""
 
-    # set in run(): listener -> (accept function, listener address)
-    _listener_info: dict[Any, tuple[Callable[[], tuple[Any, Any]], Any]] = {}
+    # set in run(): listener -> what accepting from it needs
+    _listener_info: dict[Any, Listener] = {}
     _call: WSGICall | None = None
     _is_ssl = False
+    # gunicorn.tls offers h2 through ALPN only to workers that serve it
+    serves_http2 = False
 
     @classmethod
     def check_config(cls, cfg: Any, log: Any) -> None:
@@ -64,7 +66,9 @@ class SyncWorker(base.Worker):
         """
         info = self._listener_info.get(listener)
         if info is not None:
-            client, addr = info[0]()
+            client, addr = info.accept()
+            if info.nodelay:
+                _set_nodelay(client)
         else:
             client, addr = listener.accept()
             client.setblocking(True)
@@ -104,7 +108,8 @@ class SyncWorker(base.Worker):
         """
         listener = self.sockets[0]
         info = self._listener_info.get(listener)
-        accept = info[0] if info is not None else sock.fast_acceptor(listener)
+        accept = info.accept if info is not None else sock.fast_acceptor(listener)
+        nodelay = info is not None and info.nodelay
         handle = self.handle
         monotonic = time.monotonic
         interval = min(_NOTIFY_INTERVAL, timeout)
@@ -116,17 +121,17 @@ class SyncWorker(base.Worker):
                 next_notify = now + interval
             try:
                 client, addr = accept()
+            except BlockingIOError:
+                # idle: sleep in select (which sends the heartbeat too)
+                if not self._idle(timeout):
+                    return
+                next_notify = monotonic() + interval
+                continue
             except OSError as e:
-                if e.errno in _ACCEPT_AGAIN:
-                    # idle: sleep in select (which sends the heartbeat too)
-                    if not self._idle(timeout):
-                        return
-                    next_notify = monotonic() + interval
-                    continue
-                if e.errno in _ACCEPT_EXHAUSTED:
-                    self._accept_exhausted(e)
-                    continue
-                raise
+                self._pause(self.handle_accept_error(e))
+                continue
+            if nodelay:
+                _set_nodelay(client)
             handle(listener, client, addr)
 
     def _idle(self, timeout: float) -> bool:
@@ -139,23 +144,21 @@ class SyncWorker(base.Worker):
             return False
         return True
 
-    def _accept_exhausted(self, exc: OSError) -> None:
-        """accept() failed with EMFILE/ENFILE/ENOBUFS/ENOMEM: log, then pause
-        ``_ACCEPT_BACKOFF`` s so connections elsewhere can finish."""
-        self.log.warning("accept() failed: %s", exc)
-        time.sleep(_ACCEPT_BACKOFF)
+    @staticmethod
+    def _pause(seconds: float) -> None:
+        """Stop accepting ``seconds`` (from ``handle_accept_error``): one
+        connection at a time, so the worker simply sleeps."""
+        if seconds > 0:
+            time.sleep(seconds)
 
     def _accept_ready(self, listener: Any) -> None:
         """accept() on a listener select() reported; losing the race is fine."""
         try:
             self.accept(listener)
+        except BlockingIOError:
+            return
         except OSError as e:
-            if e.errno in _ACCEPT_AGAIN:
-                return
-            if e.errno in _ACCEPT_EXHAUSTED:
-                self._accept_exhausted(e)
-                return
-            raise
+            self._pause(self.handle_accept_error(e))
 
     def run_for_multiple(self, timeout: float) -> None:
         """Serve several listeners: wait, then accept on each readable one."""
@@ -178,15 +181,7 @@ class SyncWorker(base.Worker):
         self._is_ssl = bool(self.cfg.is_ssl)
         self._get_parser = getattr(http, "get_parser", None)
         self._call = WSGICall(self)
-        info = {}
-        for s in self.sockets:
-            s.setblocking(False)
-            try:
-                server = s.getsockname()
-            except OSError:
-                server = None
-            info[s] = (sock.fast_acceptor(s), server)
-        self._listener_info = info
+        self._listener_info = {info.sock: info for info in self.setup_listeners()}
 
         serve = self.run_for_multiple if len(self.sockets) > 1 else self.run_for_one
         serve(self.timeout or 0.5)
@@ -198,7 +193,11 @@ class SyncWorker(base.Worker):
         return http.RequestParser(self.cfg, client, addr)
 
     def handle(self, listener: Any, client: Any, addr: Any) -> None:
-        """Serve one request on ``client`` and close it; never raises."""
+        """Serve one request on ``client`` and close it; never raises.
+
+        Errors are sorted by ``Worker.handle_connection_error``: a client
+        that went away costs a debug line, anything else gets its error page.
+        """
         req = None
         try:
             if self._is_ssl:
@@ -206,40 +205,18 @@ class SyncWorker(base.Worker):
             parser = self._parser(client, addr)
             req = next(parser)
             self.handle_request(listener, req, client, addr)
-        except StopIteration as e:
-            self.log.debug("Closing connection. %s", e)
         except Exception as e:
-            self._handle_exception(req, client, addr, e)
+            self.handle_connection_error(req, client, addr, e)
         finally:
             try:
                 client.close()
             except OSError:
                 pass
 
-    def _handle_exception(self, req: Any, client: Any, addr: Any, exc: Exception) -> None:
-        if isinstance(exc, http_errors.NoMoreData):
-            self.log.debug("Ignored premature client disconnection. %s", exc)
-        elif isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError)) or (
-                isinstance(exc, ssl.SSLError) and exc.args and exc.args[0] == ssl.SSL_ERROR_EOF):
-            self.log.debug("ssl connection closed")
-        elif isinstance(exc, ssl.SSLError):
-            self.handle_error(req, client, addr, exc)
-        elif isinstance(exc, socket.timeout):
-            self.log.debug("Socket timeout while serving %s", addr)
-        elif isinstance(exc, OSError) and exc.errno in _PEER_GONE:
-            self.log.debug("Ignoring connection error: %s", exc)
-        else:
-            # parse errors carry their status; app errors and the rest are a 500
-            self.handle_error(req, client, addr, exc)
-
     def _before_app(self, resp: Any, environ: dict[str, Any]) -> None:
         """One request per connection; count it against max_requests."""
         resp.force_close()
-        self.nr = served = self.nr + 1
-        if served < self.max_requests:
-            return
-        self.log.info("Autorestarting worker after current request.")
-        self.alive = False
+        self.count_request()
 
     def handle_request(self, listener: Any, req: Any, client: Any, addr: Any) -> None:
         """Run the application for ``req`` and write its response.
@@ -251,5 +228,5 @@ class SyncWorker(base.Worker):
         if call is None:
             call = self._call = WSGICall(self)
         info = self._listener_info.get(listener)
-        server = info[1] if info is not None else listener.getsockname()
+        server = info.server if info is not None else listener.getsockname()
         call(req, client, addr, server, self._before_app)

@@ -10,7 +10,9 @@ from typing import Any
 
 from gunicorn import util
 
-IS_CYGWIN = platform.system().startswith("CYGWIN")
+# platform.system() name ("Linux", "Darwin", "CYGWIN_NT-10.0", ...), as in gunicorn 25.0
+PLATFORM: str = platform.system()
+IS_CYGWIN: bool = PLATFORM.startswith("CYGWIN")
 
 
 def _open_heartbeat_file(cfg: Any) -> Any:

@@ -1,19 +1,25 @@
-"""Run the WSGI application for one parsed HTTP/1.x request (PEP 3333).
+"""Run the WSGI application for one parsed request (PEP 3333).
 
 Shared by the sync and gthread workers, which differ only in how they own
 connections: each passes a ``before_app(resp, environ)`` callback that
 counts the request and decides whether the connection may stay open.
+
+The runner talks to a ``gunicorn.http.stream.Stream`` only
+(``WSGICall.call_stream``); ``WSGICall.__call__(req, sock, ...)`` wraps the
+socket in an ``HTTP1Stream`` over the request's connection, for workers
+that still hand over a socket.
 """
 
 from __future__ import annotations
 
 import errno
-import socket
 from datetime import datetime
 from typing import Any, Callable
 
 from gunicorn.http import wsgi
+from gunicorn.http.stream import HTTP1Stream, Stream
 from gunicorn.settings import hooks as default_hooks
+from gunicorn.workers.netio import is_client_disconnect
 
 __all__ = ["PEER_GONE", "WSGICall"]
 
@@ -79,11 +85,21 @@ class WSGICall:
 
     def __call__(self, req: Any, sock: Any, client: Any, server: Any,
                  before_app: Callable[[Any, dict[str, Any]], None]) -> Any:
+        """``call_stream`` for a request answered on a socket: the response
+        goes through an ``HTTP1Stream`` over the request's connection
+        writing to *sock* (the client socket, TLS-wrapped when TLS is on).
+        Same arguments, result and errors as ``call_stream``."""
+        return self.call_stream(req, HTTP1Stream.for_request(req, sock), client, server,
+                                before_app)
+
+    def call_stream(self, req: Any, stream: Stream, client: Any, server: Any,
+                    before_app: Callable[[Any, dict[str, Any]], None]) -> Any:
         """Build the environ, call the application and write its response.
 
         Args:
             req: the parsed ``gunicorn.http.message.Request``.
-            sock: the client socket (TLS-wrapped when TLS is on).
+            stream: the ``gunicorn.http.stream.Stream`` the response goes
+                through (``stream.socket`` is ``gunicorn.socket``).
             client: the peer address; server: the listener address.
             before_app: ``before_app(resp, environ)``, called after the
                 request is counted as started and before the application
@@ -98,7 +114,8 @@ class WSGICall:
         Raises:
             The application's exception when nothing was sent yet (the
             caller answers 500 through ``Worker.handle_error``), and OSError
-            with an errno in ``PEER_GONE`` when the client went away.
+            with an errno in ``PEER_GONE`` (or ``ssl.SSLEOFError`` ...) when
+            the client went away (``netio.is_client_disconnect``).
         """
         worker = self.worker
         environ: dict[str, Any] = {}
@@ -106,7 +123,7 @@ class WSGICall:
         try:
             self.pre_request(worker, req)
             request_start = datetime.now()
-            resp, environ = wsgi.create(req, sock, client, server, self.cfg)
+            resp, environ = wsgi.create(req, stream, client, server, self.cfg)
             before_app(resp, environ)
             body = worker.wsgi(environ, resp.start_response)
             try:
@@ -119,15 +136,13 @@ class WSGICall:
                     release()
             return resp
         except Exception as e:
-            if isinstance(e, OSError) and e.errno in PEER_GONE:
+            if is_client_disconnect(e):
+                # peer gone, TLS EOF included: the worker logs it at debug
                 raise
             if resp is not None and resp.headers_sent:
                 # too late for an error page: log and cut the connection
                 self.log.exception("Error handling request")
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+                stream.abort()
                 return None
             raise
         finally:

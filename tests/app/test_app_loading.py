@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import types
 
 import pytest
 
@@ -35,9 +34,10 @@ class FakeArbiter:
 
 @pytest.fixture
 def fake_arbiter(monkeypatch):
-    module = types.ModuleType("gunicorn.arbiter")
-    module.Arbiter = FakeArbiter
-    monkeypatch.setitem(sys.modules, "gunicorn.arbiter", module)
+    # run() starts gunicorn.app.base.Arbiter (imported at module level, as upstream)
+    from gunicorn.app import base as app_base
+
+    monkeypatch.setattr(app_base, "Arbiter", FakeArbiter)
     FakeArbiter.instances = []
     FakeArbiter.behaviour = None
     return FakeArbiter

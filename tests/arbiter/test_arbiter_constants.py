@@ -52,3 +52,15 @@ def test_signal_handler_only_enqueues():
     assert fake.SIG_QUEUE.get_nowait() == signals.SIGHUP
     assert fake.SIG_QUEUE.get_nowait() == signals.SIGCHLD
     assert fake.SIG_QUEUE.empty()
+
+
+def test_signal_chld_is_a_separate_enqueue_only_handler():
+    """gunicorn 25.0 installs ``signal_chld`` for SIGCHLD; like ``signal`` it only queues."""
+    import queue
+    import types
+
+    fake = types.SimpleNamespace(SIG_QUEUE=queue.SimpleQueue())
+    Arbiter.signal_chld(fake, signal.SIGCHLD, None)
+    assert fake.SIG_QUEUE.get_nowait() == signal.SIGCHLD
+    assert fake.SIG_QUEUE.empty()
+    assert Arbiter.handle_cld is Arbiter.handle_chld

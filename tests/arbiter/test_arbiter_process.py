@@ -11,6 +11,7 @@ from tests.arbiter.arbiter_helpers import (
     Load,
     alive,
     http_get,
+    proc_stat,
     stop_master,
     title,
     unix_get,
@@ -200,8 +201,10 @@ def test_usr2_then_term_old_master_under_load(tmp_path):
                 assert int(pidfile2.read_text()) == new_master
                 assert title(srv.pid) == "gunicorn: master [arbup]"
                 assert wait_until(lambda: title(new_master) == "gunicorn: master [arbup.2]", 5)
+                # a freshly forked worker sets its title a moment after it appears in /proc
                 for w in new_workers:
-                    assert title(w) == "gunicorn: worker [arbup.2]"
+                    assert wait_until(lambda w=w: title(w) == "gunicorn: worker [arbup.2]", 5), \
+                        title(w)
                 assert wait_until(lambda: load.served_by(new_workers) > 0, 10)
 
                 srv.signal(signal.SIGTERM)
@@ -348,7 +351,9 @@ def test_usr2_rollback_and_hup_of_new_master(tmp_path):
             [second] = children_of(new_master)
             assert wait_until(lambda: title(second) == "gunicorn: worker [arbrb.2]", 5)
             os.kill(new_master, signal.SIGTERM)
-            assert wait_until(lambda: not alive(new_master), 10)
+            # reaped by the old master, not only a zombie: only then is its child slot
+            # free for the next USR2 below
+            assert wait_until(lambda: proc_stat(new_master) is None, 10)
             assert not pidfile2.exists()
             assert int(pidfile.read_text()) == srv.pid
             assert srv.worker_pids() == [old_worker]

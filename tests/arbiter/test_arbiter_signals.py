@@ -34,11 +34,11 @@ def test_startup_log_lines_and_server_software():
         # a forked worker logs its boot line a moment after it appears in /proc
         srv.wait_for_output(r"Booting worker with pid: \d+[\s\S]*Booting worker with pid: \d+")
         out = srv.output()
-        assert re.search(r"\[INFO\] Starting gunicorn 25\.0\.0", out)
+        assert re.search(r"\[INFO\] Starting gunicorn 25\.0\.3", out)
         assert "Listening at: http://127.0.0.1:%d (%d)" % (srv.port, srv.pid) in out
         assert "Using worker: sync" in out
         assert len(re.findall(r"Booting worker with pid: \d+", out)) == 2
-        assert get(srv, "/env?k=SERVER_SOFTWARE") == (200, b"gunicorn/25.0.0")
+        assert get(srv, "/env?k=SERVER_SOFTWARE") == (200, b"gunicorn/25.0.3")
         code = srv.stop()
         assert code == 0
         out = srv.output()

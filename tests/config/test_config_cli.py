@@ -19,7 +19,7 @@ def test_version(project):
     for flag in ("--version", "-v"):
         result = run_gunicorn(flag, cwd=str(project))
         assert result.returncode == 0
-        assert result.stdout.strip() == "gunicorn (version 25.0.0)"
+        assert result.stdout.strip() == "gunicorn (version 25.0.3)"
 
 
 def test_help_lists_flags(project):

@@ -68,8 +68,13 @@ def test_limit_request_field_size_zero_selects_the_default():
 
 def test_http2_numeric_limits():
     cfg = Config()
+    # 0 is accepted as in gunicorn 25.0 (validate_pos_int; RFC 9113 section 6.5.2)
+    cfg.set("http2_max_concurrent_streams", 0)
+    assert cfg.http2_max_concurrent_streams == 0
+    cfg.set("http2_max_concurrent_streams", "7")
+    assert cfg.http2_max_concurrent_streams == 7
     with pytest.raises(ValueError):
-        cfg.set("http2_max_concurrent_streams", 0)
+        cfg.set("http2_max_concurrent_streams", -1)
     cfg.set("http2_max_concurrent_streams", 1)
     cfg.set("http2_initial_window_size", 2 ** 31 - 1)
     with pytest.raises(ValueError):

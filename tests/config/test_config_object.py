@@ -282,9 +282,24 @@ def test_parser(cfg):
     assert ns.umask == 0o22
     assert ns.preload_app is True
     assert ns.args == ["app:x"]
-    # unlike gunicorn 25, the TLS ragged-EOF default can be turned off from the CLI
-    assert parser.parse_args(["--no-suppress-ragged-eofs"]).suppress_ragged_eofs is False
+    # as in gunicorn 25.0: a store_true flag, with no "--no-" form
     assert parser.parse_args(["--suppress-ragged-eofs"]).suppress_ragged_eofs is True
+    assert parser.parse_args([]).suppress_ragged_eofs is None
+
+
+def test_suppress_ragged_eofs_flag_is_store_true(cfg, capsys):
+    from gunicorn.config import SuppressRaggedEOFs
+
+    assert SuppressRaggedEOFs.action == "store_true"
+    assert SuppressRaggedEOFs.default is True and cfg.suppress_ragged_eofs is True
+    with pytest.raises(SystemExit) as exc:
+        cfg.parser().parse_args(["--no-suppress-ragged-eofs"])
+    assert exc.value.code == 2
+    assert "unrecognized arguments: --no-suppress-ragged-eofs" in capsys.readouterr().err
+    # a configuration file (or cfg.set) can still turn it off
+    cfg.set("suppress_ragged_eofs", False)
+    assert cfg.suppress_ragged_eofs is False
+    assert cfg.ssl_options["suppress_ragged_eofs"] is False
 
 
 def test_version(cfg, capsys):
@@ -292,7 +307,7 @@ def test_version(cfg, capsys):
     with pytest.raises(SystemExit) as exc:
         cfg.parser().parse_args(["--version"])
     assert exc.value.code == 0
-    assert capsys.readouterr().out.strip() == "gunicorn (version 25.0.0)"
+    assert capsys.readouterr().out.strip() == "gunicorn (version 25.0.3)"
 
 
 class TestDerived:

@@ -273,8 +273,8 @@ class TestValidateHttpProtocols:
     def test_forms(self):
         assert config.validate_http_protocols("h2,h1") == ["h2", "h1"]
         assert config.validate_http_protocols(" H1 , h2 ") == ["h1", "h2"]
-        assert config.validate_http_protocols(["h1"]) == ["h1"]
         assert config.validate_http_protocols("") == ["h1"]
+        assert config.validate_http_protocols(",h2,,h1,") == ["h2", "h1"]
         assert config.validate_http_protocols(None) == ["h1"]
 
     def test_errors(self):
@@ -286,6 +286,16 @@ class TestValidateHttpProtocols:
             config.validate_http_protocols("h2,h3")
         with pytest.raises(TypeError):
             config.validate_http_protocols(2)
+
+    @pytest.mark.parametrize("value", [["h1"], ["h2", "h1"], ("h1",), [], b"h1"])
+    def test_non_string_is_a_type_error(self, value):
+        # gunicorn 25.0 takes only the comma-separated string form
+        with pytest.raises(TypeError, match="comma-separated string"):
+            config.validate_http_protocols(value)
+        cfg = config.Config()
+        with pytest.raises(TypeError):
+            cfg.set("http_protocols", value)
+        assert cfg.http_protocols == ["h1"]
 
 
 def test_validate_header_map_behaviour():

@@ -42,6 +42,17 @@ def streaming(environ: dict, start_response: Callable) -> Iterable[bytes]:
         yield b"piece %d\n" % i
 
 
+def big(environ: dict, start_response: Callable) -> Iterable[bytes]:
+    """``?n`` bytes (default 32 MiB, more than socket buffers hold) with a
+    Content-Length, written 64 KiB at a time."""
+    size = int(environ.get("QUERY_STRING") or 32 << 20)
+    piece = b"x" * 65536
+    start_response("200 OK", [("Content-Type", "application/octet-stream"),
+                              ("Content-Length", str(size))])
+    for sent in range(0, size, len(piece)):
+        yield piece[:size - sent]
+
+
 def boom(environ: dict, start_response: Callable) -> Iterable[bytes]:
     """Raise before starting the response."""
     raise RuntimeError("boom")
@@ -55,12 +66,14 @@ def missing_file(environ: dict, start_response: Callable) -> Iterable[bytes]:
 
 
 def route(environ: dict, start_response: Callable) -> Iterable[bytes]:
-    """Dispatch on the first path segment: /slow, /stream, /boom, else echo."""
+    """Dispatch on the first path segment: /slow, /stream, /big, /boom, else echo."""
     path = environ["PATH_INFO"]
     if path.startswith("/slow"):
         return slow(environ, start_response)
     if path.startswith("/stream"):
         return streaming(environ, start_response)
+    if path.startswith("/big"):
+        return big(environ, start_response)
     if path.startswith("/boom"):
         return boom(environ, start_response)
     if path.startswith("/oserror"):

@@ -45,7 +45,8 @@ def test_idle_keepalive_connection_answered_while_worker_stops():
                 assert status == 200
                 assert headers.get("connection", "").lower() == "close"
 
-            time.sleep(0.5)
+            # the worker has used up max_requests: it is stopping, inside its linger
+            srv.wait_for_output(r"Autorestarting worker after current request")
             _assert_next_answered_with_close(idle, reader)
 
 

@@ -10,7 +10,9 @@ import pytest
 
 from gunicorn.config import Config
 from gunicorn.http.message import Request
-from gunicorn.workers import gthread
+from gunicorn.workers import base, gthread, loop
+from gunicorn.workers.gthread_http1 import HTTP1Driver
+from gunicorn.workers.netio import Listener
 
 
 def test_take_buffered_returns_pipelined_leftover():
@@ -22,8 +24,8 @@ def test_take_buffered_returns_pipelined_leftover():
         req = Request(cfg, conn.reader, conn.client, 1)
         assert req.path == "/a"
         assert req.body.read() == b""
-        assert gthread._take_buffered(conn.reader) == b"GET /b HTTP/1.1\r\nHo"
-        assert gthread._take_buffered(conn.reader) == b""
+        assert conn.reader.take_buffered() == b"GET /b HTTP/1.1\r\nHo"
+        assert conn.reader.take_buffered() == b""
     finally:
         a.close()
         b.close()
@@ -45,7 +47,7 @@ def test_pollable_method_queue_runs_callbacks_in_order():
 
 
 def test_thread_pool_runs_work():
-    pool = gthread._ThreadPool(3)
+    pool = loop.ThreadPool(3)
     done = threading.Event()
     out = []
 
@@ -65,7 +67,7 @@ def test_epoll_poller_oneshot_rearm():
     if not hasattr(__import__("select"), "epoll"):
         pytest.skip("epoll only")
     a, b = socket.socketpair()
-    poller = gthread._EpollPoller()
+    poller = loop.EpollPoller()
     try:
         conn = gthread.TConn(Config(), a, "peer", "server")
         poller.arm(conn)
@@ -82,16 +84,7 @@ def test_epoll_poller_oneshot_rearm():
 
 
 def _loop_worker(cfg=None):
-    from gunicorn.http.core import ParserSettings
-
-    cfg = cfg or Config()
-    w = gthread.ThreadWorker.__new__(gthread.ThreadWorker)
-    w._uwsgi = False
-    w._max_line = cfg.limit_request_line
-    w._max_head = 65536
-    w._parser_settings = ParserSettings(cfg)
-    w._proxy_mode = w._parser_settings.proxy_protocol
-    return w
+    return HTTP1Driver(cfg or Config())
 
 
 @pytest.mark.parametrize(
@@ -110,7 +103,7 @@ def test_head_ready(data, ready):
     try:
         conn = gthread.TConn(Config(), a, "p", "s")
         conn.pending += data
-        assert w._head_ready(conn) is ready
+        assert w.head_ready(conn) is ready
     finally:
         a.close()
         b.close()
@@ -150,7 +143,7 @@ def test_head_ready_raises_on_partial_head(cfg, data, exc):
         with pytest.raises(getattr(errors, exc)):
             for i in range(0, len(data), 7):
                 conn.pending += data[i:i + 7]
-                assert w._head_ready(conn) is False
+                assert w.head_ready(conn) is False
     finally:
         a.close()
         b.close()
@@ -163,14 +156,14 @@ def test_head_ready_skips_proxy_prefix():
     try:
         conn = gthread.TConn(cfg, a, ("127.0.0.1", 1), "s")
         conn.pending += b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\nGET / HTTP/1.1\r\nHost: x\r\n"
-        assert w._head_ready(conn) is False
+        assert w.head_ready(conn) is False
     finally:
         a.close()
         b.close()
 
 
 def test_timeval_packing():
-    assert struct.unpack("@ll", gthread._timeval(1.5)) == (1, 500000)
+    assert struct.unpack("@ll", loop.timeval(1.5)) == (1, 500000)
 
 
 class _RecordingLog:
@@ -183,7 +176,7 @@ class _RecordingLog:
 
 def _accepting_worker(acceptor):
     w = gthread.ThreadWorker.__new__(gthread.ThreadWorker)
-    w._acceptors = {"listener": acceptor}
+    w._acceptors = {"listener": Listener("listener", -1, None, acceptor, False)}
     w._conns = {}
     w._listeners = {}
     w._accepting = True
@@ -242,7 +235,7 @@ def test_handle_quit_leaves_the_pool_alone(monkeypatch):
     w = gthread.ThreadWorker.__new__(gthread.ThreadWorker)
     w.tpool = Pool()
     exits = []
-    monkeypatch.setattr(gthread.base.Worker, "handle_quit",
+    monkeypatch.setattr(base.Worker, "handle_quit",
                         lambda self, sig, frame: exits.append(sig))
     w.handle_quit(3, None)
     assert exits == [3]
@@ -254,7 +247,7 @@ def test_deferred_rearm_skips_or_closes_a_connection_gone_meanwhile():
     # loop runs it the connection may be closed, which used to raise out of
     # run_callbacks() and end the worker
     w = gthread.ThreadWorker.__new__(gthread.ThreadWorker)
-    w.poller = gthread._SelectorPoller()
+    w.poller = loop.SelectorPoller()
     w._selector_fallback = True
     w._conns = {}
     w._idle = set()

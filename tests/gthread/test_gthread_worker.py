@@ -292,13 +292,13 @@ def test_max_requests_restarts_worker():
 
 def test_graceful_term_finishes_inflight_and_idle_does_not_hold_up():
     with run_server(APP, "-k", "gthread", "--threads", "2", "--graceful-timeout", "10",
-                    "--keep-alive", "30") as srv:
+                    "--keep-alive", "30", "--log-level", "debug") as srv:
         idle = connect(srv)
         idle.sendall(get("/idle"))
         ResponseReader(idle).read_response()
         busy = connect(srv)
         busy.sendall(get("/slow?1.5"))
-        time.sleep(0.3)
+        srv.wait_for_output(r"\] GET /slow")  # in flight (pre_request debug line)
         start = time.monotonic()
         srv.signal(signal.SIGTERM)
         status, _, body = ResponseReader(busy).read_response()
@@ -324,12 +324,12 @@ def _alive(pid: int) -> bool:
 def test_worker_does_not_outlive_master(sig):
     """Parent death (SIGKILL: the PDEATHSIG SIGTERM) or a master TERM: the
     busy gthread worker drains within graceful_timeout and exits."""
-    with run_server(APP, "-k", "gthread", "--graceful-timeout", "1") as srv:
+    with run_server(APP, "-k", "gthread", "--graceful-timeout", "1", "--log-level", "debug") as srv:
         (worker,) = srv.wait_workers(1)
         s = connect(srv)
         try:
             s.sendall(get("/slow?30"))
-            time.sleep(0.3)  # in flight
+            srv.wait_for_output(r"\] GET /slow")  # in flight (pre_request debug line)
             srv.signal(getattr(signal, "SIG" + sig))
             srv.proc.wait(10)
             gone_at = time.monotonic()
@@ -344,10 +344,10 @@ def test_worker_does_not_outlive_master(sig):
 
 
 def test_graceful_timeout_bounds_the_drain():
-    with run_server(APP, "-k", "gthread", "--graceful-timeout", "1") as srv:
+    with run_server(APP, "-k", "gthread", "--graceful-timeout", "1", "--log-level", "debug") as srv:
         busy = connect(srv)
         busy.sendall(get("/slow?20"))
-        time.sleep(0.3)
+        srv.wait_for_output(r"\] GET /slow")  # in flight (pre_request debug line)
         start = time.monotonic()
         srv.signal(signal.SIGTERM)
         srv.proc.wait(15)

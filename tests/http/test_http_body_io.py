@@ -208,10 +208,22 @@ def test_finish_body_byte_cap():
     assert parser.finish_body(max_bytes=1000) is False
 
 
-def test_finish_body_cap_defaults_only_under_a_deadline():
+def test_finish_body_cap_is_the_connection_drain_limit():
+    from gunicorn.http.core.connection import DRAIN_LIMIT
+
+    # one drain policy: the connection's limit, with or without a deadline
+    assert _DRAIN_MAX_BYTES == DRAIN_LIMIT
     parser = parser_for(_post(_DRAIN_MAX_BYTES * 2))
     next(parser)
     assert parser.finish_body(deadline=time.monotonic() + 30) is False
+    parser = parser_for(_post(_DRAIN_MAX_BYTES * 2))
+    next(parser)
+    assert parser.finish_body() is False
+    # iterating stops rather than read on to a pipelined request
+    parser = parser_for(_post(_DRAIN_MAX_BYTES * 2) + b"GET /next HTTP/1.1\r\n\r\n")
+    next(parser)
+    with pytest.raises(StopIteration):
+        next(parser)
 
 
 def test_finish_body_passed_deadline_restores_the_socket_timeout():

@@ -11,6 +11,7 @@ def app(environ, start_response):
         "forwarded_for": environ.get("HTTP_X_FORWARDED_FOR"),
         "host": environ.get("HTTP_HOST"),
         "path": environ.get("PATH_INFO"),
+        "script_name": environ.get("SCRIPT_NAME"),
         "query": environ.get("QUERY_STRING"),
         "protocol": environ.get("SERVER_PROTOCOL"),
         "transfer_encoding": environ.get("HTTP_TRANSFER_ENCODING"),

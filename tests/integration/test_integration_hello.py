@@ -114,7 +114,7 @@ def test_console_script_entry_point(tmp_path):
     env = dict(os.environ, PYTHONPATH=ROOT)
     version = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=20,
                              env=env)
-    assert "gunicorn (version 25.0.0)" in version.stdout + version.stderr
+    assert "gunicorn (version 25.0.3)" in version.stdout + version.stderr
 
 
 def test_installed_console_script():
@@ -122,7 +122,7 @@ def test_installed_console_script():
     if script is None:
         pytest.skip("no gunicorn script on PATH (package not installed)")
     version = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=20)
-    if "25.0.0" not in version.stdout + version.stderr:
+    if "25.0.3" not in version.stdout + version.stderr:
         pytest.skip("the gunicorn on PATH is another installation")
     with run_server("hello:app", python=script, module_args=["--chdir", EXAMPLES]) as srv:
         check_hello(srv.url)

@@ -45,6 +45,7 @@ def test_alpn_empty_unless_h2_configured():
 def test_alpn_maps_in_order(monkeypatch):
     monkeypatch.setattr(tls, "_h2_available", True)
     cfg = Config()
+    cfg.set("worker_class", "gthread")  # sync never offers h2
     cfg.set("http_protocols", "h2,h1")
     assert tls._get_alpn_protocols(cfg) == ["h2", "http/1.1"]
     cfg.set("http_protocols", "h1,h2")
@@ -105,7 +106,7 @@ def test_ssl_context_hook_can_replace_context(files):
 
 def test_wrap_socket_handshake_and_alpn(files, monkeypatch):
     monkeypatch.setattr(tls, "_h2_available", True)
-    cfg = make_cfg(files, http_protocols="h2,h1")
+    cfg = make_cfg(files, http_protocols="h2,h1", worker_class="gthread")
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     result = {}

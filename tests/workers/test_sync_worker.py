@@ -86,14 +86,23 @@ def test_client_disconnect_is_harmless(srv):
     assert req(srv, "/pid")[3] == pid
 
 
-def test_expect_100_continue(srv):
-    with socket.create_connection((srv.host, srv.port), timeout=5) as s:
+def test_expect_100_continue():
+    # an application that reads the body: the server sends 100 Continue, then waits for it
+    with run_server("--chdir", "examples", "echo:app", "-w", "1") as echo, \
+            socket.create_connection((echo.host, echo.port), timeout=10) as s:
         s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
                   b"Expect: 100-continue\r\n\r\n")
-        time.sleep(0.2)
+        interim = b""
+        while b"\r\n\r\n" not in interim:
+            chunk = s.recv(4096)
+            assert chunk, "closed before 100 Continue: %r" % interim
+            interim += chunk
+        assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
         s.sendall(b"abc")
         data = read_until_close(s)
-    assert b"200 OK" in data
+    status, _, headers, body = parse_response_head(data)
+    assert (status, body) == (200, b"abc")
+    assert header(headers, "Connection") == "close"
 
 
 def test_max_requests_restarts_worker():

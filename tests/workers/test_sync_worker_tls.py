@@ -32,7 +32,7 @@ def test_tls_request(certs):
                 s.sendall(b"GET /env?k=SERVER_SOFTWARE HTTP/1.1\r\nHost: x\r\n\r\n")
                 data = read_until_close(s)
         assert data.startswith(b"HTTP/1.1 200 OK")
-        assert data.endswith(b"gunicorn/25.0.0")
+        assert data.endswith(b"gunicorn/25.0.3")
         # plain HTTP on a TLS port: the worker answers or closes, and keeps serving
         with socket.create_connection((srv.host, srv.port), timeout=5) as s:
             s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")

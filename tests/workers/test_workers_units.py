@@ -246,9 +246,9 @@ def test_sync_worker_survives_descriptor_exhaustion(monkeypatch):
     # EMFILE on accept() used to propagate and kill the worker
     import errno
 
-    from gunicorn.workers import sync
+    from gunicorn.workers import netio, sync
 
-    monkeypatch.setattr(sync, "_ACCEPT_BACKOFF", 0.0)
+    monkeypatch.setattr(netio, "ACCEPT_BACKOFF", 0.0)
     w = sync.SyncWorker.__new__(sync.SyncWorker)
     w.alive = True
     w.sockets = ["listener"]
@@ -268,7 +268,7 @@ def test_sync_worker_survives_descriptor_exhaustion(monkeypatch):
             w.alive = False
         raise OSError(errno.EMFILE, "Too many open files")
 
-    w._listener_info = {"listener": (acceptor, None)}
+    w._listener_info = {"listener": netio.Listener("listener", -1, None, acceptor, False)}
     w.run_for_one(1.0)
     assert len(calls) == 2
     assert len(warnings) == 2 and "Too many open files" in warnings[0]

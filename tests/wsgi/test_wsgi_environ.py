@@ -40,7 +40,7 @@ def test_base_environ_keys():
     assert env["wsgi.file_wrapper"] is FileWrapper
     assert env["wsgi.input_terminated"] is True
     assert isinstance(env["wsgi.errors"], WSGIErrorsWrapper)
-    assert env["SERVER_SOFTWARE"] == SERVER_SOFTWARE == "gunicorn/25.0.0"
+    assert env["SERVER_SOFTWARE"] == SERVER_SOFTWARE == "gunicorn/25.0.3"
 
 
 def test_base_environ_multiprocess_and_fresh_dicts():

@@ -61,7 +61,7 @@ def test_environ_from_parsed_request(pair):
     assert env["wsgi.input"].read() == b""
     assert env["wsgi.url_scheme"] == "http"
     assert env["wsgi.multiprocess"] is False
-    assert env["SERVER_SOFTWARE"] == "gunicorn/25.0.0"
+    assert env["SERVER_SOFTWARE"] == "gunicorn/25.0.3"
 
 
 def test_secure_scheme_header_from_trusted_peer(pair):
@@ -231,3 +231,60 @@ def test_sendfile_setting_from_config(tmp_path, pair):
     req2, _, cfg2 = parse(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", cfg2)
     resp2, _ = wsgi.create(req2, a, PEER, LISTENER, cfg2)
     assert resp2.can_sendfile()
+
+
+def test_short_body_raises_in_the_server_but_not_in_the_parser(pair):
+    from gunicorn.http.errors import ClientDisconnected
+
+    a, b = pair
+    data = b"PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc"
+    # the parser alone hands over what arrived (gunicorn's documented behaviour)
+    req, _, _ = parse(data)
+    assert req.body.read() == b"abc" and req.should_close()
+    # in the server wsgi.input raises: the message is incomplete (RFC 9112 section 8)
+    req, _, cfg = parse(data)
+    resp, env = wsgi.create(req, a, PEER, LISTENER, cfg)
+    with pytest.raises(ClientDisconnected):
+        env["wsgi.input"].read()
+    with pytest.raises(ClientDisconnected):
+        env["wsgi.input"].read(1)  # every later read fails too, never a short b""
+    assert req.should_close() and resp.should_close()
+
+
+def test_empty_first_write_sends_the_head_at_once(pair):
+    a, b = pair
+    req, _, cfg = parse(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+    resp, _ = wsgi.create(req, a, PEER, LISTENER, cfg)
+    resp.start_response("200 OK", [("Content-Type", "text/event-stream")])
+    resp.write(b"")
+    # a streaming application flushes its head with an empty write
+    head = b.recv(4096)
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n") and head.endswith(b"\r\n\r\n")
+    assert b"Transfer-Encoding: chunked" in head
+    resp.write(b"data: 1\n\n")
+    assert b.recv(4096) == b"9\r\ndata: 1\n\n\r\n"
+    resp.close()
+    assert b.recv(4096) == b"0\r\n\r\n"
+
+
+def test_create_with_a_stream_and_pipelined_keep_alive(pair):
+    from gunicorn.http.stream import HTTP1Stream
+
+    a, b = pair
+    cfg = Config()
+    parser = RequestParser(cfg, iter([b"GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n"]),
+                           PEER)
+    for path in ("/1", "/2"):
+        req = next(parser)
+        stream = HTTP1Stream(req.connection, a)
+        resp, env = wsgi.create(req, stream, PEER, LISTENER, cfg)
+        assert env["gunicorn.socket"] is a and resp.stream is stream and env["PATH_INFO"] == path
+        resp.start_response("200 OK", [("Content-Length", "1")])
+        resp.write(path[1:].encode())
+        resp.close()
+        assert not resp.should_close() and stream.keep_alive
+    a.shutdown(socket.SHUT_WR)
+    out = drain(b)
+    assert out.count(b"HTTP/1.1 200 OK\r\n") == 2 and out.endswith(b"\r\n\r\n2")
+    with pytest.raises(StopIteration):
+        next(parser)

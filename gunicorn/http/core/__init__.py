@@ -11,27 +11,51 @@ Main entry points:
 * ``ChunkedDecoder(settings)``: ``feed(data) -> bytes``, ``done``,
   ``trailers``, ``unused``, ``eof()``.
 * ``parse_proxy_prefix(buf, mode, allowed, host)``: PROXY v1/v2.
-* ``decide_framing`` / ``should_close``: RFC 9112 sections 6 and 9.3.
-* ``RequestReader``: the whole connection as an event state machine.
+* ``decide_framing`` / ``should_close`` / ``response_framing``: RFC 9112
+  sections 6 and 9.3.
+* ``ServerConnection``: both directions of one connection as an h11-style
+  state machine (``receive_data``/``next_event``, ``send(event) -> bytes``,
+  keep-alive, 100-continue, pipelining, draining); ``RequestReader`` is its
+  request-only form.  Events live in ``events``, the byte caches in
+  ``serialize``.
 """
 
+from ..errors import LocalProtocolError
 from .chunked import ChunkedDecoder
 from .connection import (
+    DRAIN_LIMIT,
+    RequestReader,
+    ServerConnection,
+)
+from .events import (
+    CONNECTION_CLOSED,
     NEED_DATA,
+    PAUSED,
     Data,
     EndOfMessage,
-    RequestReader,
+    ErrorResponse,
+    InformationalResponse,
+    Response,
 )
-from .framing import decide_framing, should_close
+from .framing import decide_framing, response_framing, should_close
 from .head import HeadParser, RequestHead, parse_request_line, split_target
 from .policy import FieldPolicy, ip_allowed
 from .proxy import parse_proxy_prefix
 from .settings import ParserSettings, settings_for
 
 __all__ = [
+    "CONNECTION_CLOSED",
     "ChunkedDecoder",
+    "DRAIN_LIMIT",
     "Data",
     "EndOfMessage",
+    "ErrorResponse",
+    "InformationalResponse",
+    "LocalProtocolError",
+    "PAUSED",
+    "Response",
+    "ServerConnection",
+    "response_framing",
     "FieldPolicy",
     "HeadParser",
     "NEED_DATA",

@@ -52,7 +52,9 @@ class RequestHead:
     (UPPERCASE name, value)), ``scheme`` ("http"/"https"), ``content_length``
     (int, or None when chunked), ``chunked`` (bool), ``expect_100`` (bool),
     ``must_close`` (bool: the connection cannot be reused whatever the
-    headers say), ``connection`` (first Connection value, lowercased, or None),
+    headers say), ``connection`` (the Connection options, lowercased, the
+    values of several fields joined with ", "; "close" when any field has
+    the close option; None without the field),
     ``end`` (offset just past the head in the parsed buffer).
     """
 
@@ -60,6 +62,21 @@ class RequestHead:
         "method", "uri", "path", "query", "fragment", "version", "headers", "scheme",
         "content_length", "chunked", "expect_100", "must_close", "connection", "end",
     )
+
+    method: str
+    uri: str
+    path: str
+    query: str
+    fragment: str
+    version: tuple[int, int]
+    headers: list[tuple[str, str]]
+    scheme: str
+    content_length: int | None
+    chunked: bool
+    expect_100: bool
+    must_close: bool
+    connection: str | None
+    end: int
 
     def __repr__(self) -> str:
         return "<RequestHead %s %s HTTP/%d.%d>" % (
@@ -307,23 +324,32 @@ class HeadParser:
                 else:
                     raise ExpectationFailed(value)
             elif name == "CONNECTION":
-                # "close" in any Connection field wins (RFC 9112 section 9.6)
+                # "close" in any Connection field wins (RFC 9112 section 9.6);
+                # several fields form one list (RFC 9110 section 5.3)
                 if connection != "close":
                     options = value.lower()
                     if "close" in options and "close" in _options(options):
                         connection = "close"
                     elif connection is None:
                         connection = options.strip(" \t")
+                    else:
+                        connection = connection + ", " + options.strip(" \t")
             if name in self._secure:
                 new = "https" if value == self._secure[name] else "http"
                 if scheme_from is not None and new != scheme:
                     raise InvalidSchemeHeaders()
                 scheme = new
                 scheme_from = name
-        length, chunked, force_close = decide_framing(version, content_length, transfer_encoding)
-        head.content_length = length
-        head.chunked = chunked
-        head.must_close = force_close
+        if content_length is None and transfer_encoding is None:
+            # no framing fields: no content (RFC 9112 section 6.3)
+            head.content_length = 0
+            head.chunked = head.must_close = False
+        else:
+            length, chunked, force_close = decide_framing(version, content_length,
+                                                          transfer_encoding)
+            head.content_length = length
+            head.chunked = chunked
+            head.must_close = force_close
         head.expect_100 = expect_100
         head.connection = connection
         head.scheme = scheme

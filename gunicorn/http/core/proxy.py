@@ -34,7 +34,7 @@ _V1_FAMILIES = {"TCP4": socket.AF_INET, "TCP6": socket.AF_INET6}
 def _v2_field(name: str, doc: str, members: str) -> Any:
     """An IntEnum for one 4-bit field of the PROXY v2 header; *members* are
     listed in value order starting at 0."""
-    field = IntEnum(name, [(member, value) for value, member in enumerate(members.split())],
+    field = IntEnum(name, [(member, value) for value, member in enumerate(members.split())],  # type: ignore[misc]
                     module=__name__)
     field.__doc__ = doc
     return field

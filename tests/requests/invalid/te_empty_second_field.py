@@ -1,0 +1,4 @@
+# A second, empty Transfer-Encoding field after chunked (501, as gunicorn 27.0).
+from gunicorn.http.errors import UnsupportedTransferCoding
+
+request = UnsupportedTransferCoding

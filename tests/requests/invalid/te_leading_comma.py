@@ -1,0 +1,4 @@
+# An empty element before chunked (501, as gunicorn 27.0).
+from gunicorn.http.errors import UnsupportedTransferCoding
+
+request = UnsupportedTransferCoding

@@ -1,0 +1,94 @@
+"""The documentation builds with ``mkdocs build --strict`` and says only what works.
+
+mkdocs and the Material theme come with the ``testing`` extra
+(``tests/install-deps.sh``). The site is written to a temporary directory,
+never into the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONTENT = os.path.join(ROOT, "docs", "content")
+
+# gunicorn 25.0 features this release does not have yet (pattern -> label)
+COMING = {
+    r"\bgevent": "gevent worker",
+    r"\beventlet\b": "eventlet worker",
+    r"\btornado\b": "tornado worker",
+    r"-k asgi|`asgi` worker|\basgi\b worker": "asgi worker",
+    r"\buwsgi\b|uWSGI": "uWSGI protocol",
+}
+
+
+def _pages() -> list[str]:
+    pages = [os.path.join(ROOT, "README.rst")]
+    for dirpath, _, names in os.walk(CONTENT):
+        pages += [os.path.join(dirpath, n) for n in names if n.endswith(".md")]
+    return sorted(pages)
+
+
+def test_mkdocs_build_strict(tmp_path):
+    try:
+        import material  # noqa: F401  (the theme mkdocs.yml names)
+        import mkdocs  # noqa: F401
+    except ImportError as exc:  # a missing test dependency is a failure, not a skip
+        pytest.fail("mkdocs / mkdocs-material missing: run tests/install-deps.sh (%s)" % exc)
+
+    site = tmp_path / "site"
+    repo_site = os.path.join(ROOT, "build", "site")
+    existed = os.path.exists(repo_site)
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean",
+         "--config-file", os.path.join(ROOT, "mkdocs.yml"), "--site-dir", str(site)],
+        cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300,
+        stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "WARNING" not in proc.stderr, proc.stderr
+
+    for page in ("index.html", "workers/index.html", "reference/settings/index.html",
+                 "install/index.html", "404.html", "search/search_index.json"):
+        assert (site / page).is_file(), page
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "Coming" in index
+    assert (site / "reference" / "settings" / "index.html").read_text(
+        encoding="utf-8").count('id="suppress_ragged_eofs"') == 1
+    # nothing was written into the repository
+    assert os.path.exists(repo_site) == existed
+
+
+@pytest.mark.parametrize("path", _pages(), ids=lambda p: os.path.relpath(p, ROOT))
+def test_pages_mark_coming_features(path):
+    """A page that names a feature this release does not have says it is coming."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    named = [label for pattern, label in COMING.items() if re.search(pattern, text)]
+    if named:
+        assert re.search(r"\bcoming\b", text, re.I), (
+            "%s mentions %s without marking it as coming" % (os.path.relpath(path, ROOT), named))
+
+
+def test_docs_do_not_list_coming_workers_as_choices():
+    """The claims the docs made before (every gunicorn 25 worker as available) are gone."""
+    for path in _pages():
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        rel = os.path.relpath(path, ROOT)
+        assert "gunicorn -k asgi" not in text, rel
+        assert "| `gevent`, `eventlet` |" not in text, rel
+        assert "--no-suppress-ragged-eofs" not in text, rel
+        assert not re.search(r"Worker types: `sync` \(default\), `gthread`, `gevent`", text), rel
+
+
+def test_version_in_docs_is_the_one_we_report():
+    import gunicorn
+
+    with open(os.path.join(CONTENT, "install.md"), encoding="utf-8") as f:
+        assert "gunicorn (version %s)" % gunicorn.__version__ in f.read()
