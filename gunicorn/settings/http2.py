@@ -25,10 +25,10 @@ HTTPProtocols = define(
     desc="""
     HTTP versions to offer, in order of preference, as a comma list of ``h1`` and ``h2``.
 
-    HTTP/2 is coming: this release serves HTTP/1.x only. ``h2`` is accepted
-    (it needs the ``h2`` package, >= 4.1.0, or gunicorn refuses to start),
-    a warning says it is not served yet, and TLS clients keep being offered
-    ``http/1.1`` through ALPN. A list (``["h2", "h1"]``) is refused with a
+    HTTP/2 is served by the ``gthread`` worker: with TLS, ALPN offers the
+    protocols in this order (``h1`` is ``http/1.1``). ``h2`` needs the ``h2``
+    package (>= 4.1.0), or gunicorn refuses to start. The ``sync`` worker
+    does not offer ``h2`` and serves HTTP/1.x. A list (``["h2", "h1"]``) is refused with a
     TypeError, as in gunicorn 25.0. ``h3`` is refused, as in gunicorn 26.2
     and later.
     """,
@@ -46,7 +46,7 @@ HTTP2MaxConcurrentStreams = define(
     desc="""
     Most streams a client may have open on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS).
 
-    For the coming HTTP/2 support. 0 is accepted, as in gunicorn 25.0: it
+    HTTP/2 (gthread worker). 0 is accepted, as in gunicorn 25.0: it
     lets a client open no stream at all (RFC 9113 section 6.5.2).
     """,
 )
@@ -63,7 +63,7 @@ HTTP2InitialWindowSize = define(
     desc="""
     Initial flow-control window per stream in bytes (SETTINGS_INITIAL_WINDOW_SIZE).
 
-    For the coming HTTP/2 support. At most 2147483647 (2**31 - 1, RFC 9113 section 6.9.2).
+    HTTP/2 (gthread worker). At most 2147483647 (2**31 - 1, RFC 9113 section 6.9.2).
     """,
 )
 
@@ -79,7 +79,7 @@ HTTP2MaxFrameSize = define(
     desc="""
     Largest frame payload in bytes the server accepts (SETTINGS_MAX_FRAME_SIZE).
 
-    For the coming HTTP/2 support. Must be between 16384 and 16777215.
+    HTTP/2 (gthread worker). Must be between 16384 and 16777215.
     """,
 )
 
@@ -95,7 +95,7 @@ HTTP2MaxHeaderListSize = define(
     desc="""
     Largest header list in bytes the server accepts (SETTINGS_MAX_HEADER_LIST_SIZE).
 
-    For the coming HTTP/2 support.
+    HTTP/2 (gthread worker).
     """,
 )
 
@@ -110,8 +110,8 @@ HTTP2Cleartext = define(
     desc="""
     HTTP/2 without TLS (h2c): ``off``, ``prior-knowledge``, ``upgrade`` or ``both``.
 
-    For the coming HTTP/2 support; checked and kept until then. Only peers
-    in ``forwarded_allow_ips`` will be able to use it, and other traffic
-    from such a peer that is not valid HTTP/2 will get 400.
+    Served by the ``gthread`` worker; ``prior-knowledge`` works today, the
+    ``Upgrade: h2c`` path is coming. Only peers in ``forwarded_allow_ips``
+    may use it.
     """,
 )
