@@ -120,7 +120,7 @@ class SafeAtoms(dict):
         return "-" if value is None else value
 
 
-def parse_syslog_address(addr: str) -> tuple[int | None, str | tuple[str, int]]:
+def parse_syslog_address(addr: str) -> tuple[socket.SocketKind | None, str | tuple[str, int]]:
     """Parse a ``syslog_addr`` setting into ``(socktype, address)``.
 
     Accepted shapes: ``unix://PATH`` (optionally ``#dgram`` or ``#stream``;
@@ -489,7 +489,7 @@ class Logger:
             handler = logging.FileHandler(output)
             self._chown(handler.baseFilename)
         handler.setFormatter(fmt)
-        handler._gunicorn = True  # type: ignore[attr-defined]
+        handler._gunicorn = True  # type: ignore[union-attr]
         log.addHandler(handler)
         if log is self.error_log:
             self.error_handlers.append(handler)
@@ -673,7 +673,7 @@ class Logger:
         # creates a new one under the configured name.
         rotated = handler.stream
         handler.stream = None  # type: ignore[assignment]
-        rotated.close()
+        rotated.close()  # type: ignore[union-attr]
         handler.stream = handler._open()
         if getattr(handler, "_gunicorn", False):
             self._chown(handler.baseFilename)

@@ -99,7 +99,7 @@ def _build_default_context(conf: Any) -> ssl.SSLContext:
     context.verify_mode = conf.cert_reqs
     context.load_cert_chain(conf.certfile, conf.keyfile)
     # optional parts: only applied when configured (empty means library default)
-    optional = (
+    optional: tuple[tuple[Callable[[Any], None], Any], ...] = (
         (context.set_ciphers, conf.ciphers),
         (context.set_alpn_protocols, _get_alpn_protocols(conf)),
     )

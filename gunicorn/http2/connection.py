@@ -30,7 +30,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from gunicorn.http.stream import Stream
 
@@ -233,7 +233,7 @@ class HTTP2StreamIO(Stream):
                 conn._flush_locked()
                 if taken >= len(data):
                     return len(data)
-                data = memoryview(data)[taken:]
+                data = memoryview(data)[taken:]  # type: ignore[assignment]
             elif not data:
                 conn._flush_locked()
         if end and not end_now:
@@ -505,6 +505,7 @@ class HTTP2ServerConnection:
         self._writable.notify_all()
         for adapter in self.adapters.values():
             if adapter.waiting:
+                assert adapter.cond is not None  # created before waiting is set
                 adapter.cond.notify_all()
 
     def _send_pending_data(self) -> None:
@@ -595,38 +596,45 @@ class HTTP2ServerConnection:
         for ev in events:
             cls = type(ev)
             if cls is RequestReceived:
-                req = ev.request
+                received = cast(RequestReceived, ev)
+                req = received.request
                 adapter = HTTP2StreamIO(self, req.stream)
                 req.stream.driver_data = adapter
-                adapters[ev.stream_id] = adapter
+                adapters[received.stream_id] = adapter
                 req.body = HTTP2Body(adapter)
                 jobs.append((adapter, req))
             elif cls is DataReceived or cls is StreamEnded or cls is StreamReset:
-                adapter = adapters.get(ev.stream_id)
-                if adapter is not None and adapter.waiting:
-                    adapter.cond.notify()
+                waiter = adapters.get(cast(DataReceived, ev).stream_id)
+                if waiter is not None and waiter.waiting:
+                    assert waiter.cond is not None  # created before waiting is set
+                    waiter.cond.notify()
             elif cls is WindowUpdated:
-                if ev.stream_id:
-                    adapter = adapters.get(ev.stream_id)
-                    if adapter is not None and adapter.waiting:
-                        adapter.cond.notify()
+                updated_id = cast(WindowUpdated, ev).stream_id
+                if updated_id:
+                    waiter = adapters.get(updated_id)
+                    if waiter is not None and waiter.waiting:
+                        assert waiter.cond is not None  # created before waiting is set
+                        waiter.cond.notify()
                 else:
                     for adapter in adapters.values():
                         if adapter.waiting:
+                            assert adapter.cond is not None  # created before waiting is set
                             adapter.cond.notify()
             elif cls is RequestRejected:
-                error = ev.error
+                rejected = cast(RequestRejected, ev)
+                error = rejected.error
                 status = int(getattr(error, "status_code", 400) or 400)
                 try:
-                    rest = proto.send_error(ev.stream_id, status, str(error) or None)
+                    rest = proto.send_error(rejected.stream_id, status, str(error) or None)
                 except HTTP2Error:
                     continue
                 if rest:
                     # the window is too small for the message: end it short
-                    proto.reset_stream(ev.stream_id, E.CANCEL)
+                    proto.reset_stream(rejected.stream_id, E.CANCEL)
             elif cls is ConnectionTerminated:
                 for adapter in adapters.values():
                     if adapter.waiting:
+                        assert adapter.cond is not None  # created before waiting is set
                         adapter.cond.notify_all()
                 self._writable.notify_all()
         if jobs:
@@ -773,6 +781,7 @@ class HTTP2ServerConnection:
             if error_code != E.NO_ERROR:
                 for adapter in self.adapters.values():
                     if adapter.waiting:
+                        assert adapter.cond is not None  # created before waiting is set
                         adapter.cond.notify_all()
 
     def cleanup_stream(self, stream_id: int) -> None:

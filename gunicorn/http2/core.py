@@ -952,7 +952,8 @@ class HTTP2ServerProtocol:
         self._settings_acked = True
 
     def _on_priority(self, ev: h2e.PriorityUpdated) -> None:
-        stream = self.streams.get(ev.stream_id)
+        # h2 types stream_id as optional; .get(None) simply finds nothing
+        stream = self.streams.get(ev.stream_id)  # type: ignore[arg-type]
         if stream is not None:
             stream.update_priority(ev.weight, ev.depends_on, ev.exclusive)
 

@@ -122,7 +122,7 @@ class HTTP2Serving:
         try:
             h2c = HTTP2ServerConnection(self.cfg, conn.sock, conn.client,  # type: ignore[attr-defined]
                                         is_ssl=conn.is_ssl,
-                                        want_write=lambda h, c=conn: self._h2_want_write(c, h))
+                                        want_write=lambda h, c=conn: self._h2_want_write(c, h))  # type: ignore[misc]
         except OSError:
             self._close_loop(conn)  # type: ignore[attr-defined]
             return
