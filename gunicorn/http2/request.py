@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from gunicorn.http.body import Body
-from gunicorn.http.core.fields import FORBIDDEN_TRAILERS, apply_underscore_policy
+from gunicorn.http.core.fields import apply_underscore_policy, check_trailer_fields
 from gunicorn.http.core.grammar import FIELD_VALUE_BADCHAR_RE, TARGET_RE, TOKEN_RE
 from gunicorn.http.core.head import parse_request_line, split_target
 from gunicorn.http.core.settings import ParserSettings, settings_for
@@ -124,14 +124,7 @@ def check_trailer_policy(trailers: list[tuple[str, str]], settings: ParserSettin
     """
     _check_fields(trailers, settings)
     out = [(name.upper(), value) for name, value in trailers]
-    content_type = False
-    for name, _value in out:
-        if name in FORBIDDEN_TRAILERS:
-            raise InvalidHeaderName(name)
-        if name == "CONTENT-TYPE":
-            if content_type:
-                raise InvalidHeader(name)
-            content_type = True
+    check_trailer_fields(out)
     if any("_" in name for name, _value in out):
         out = apply_underscore_policy(out, settings, False)
     return out

@@ -17,11 +17,10 @@ from ..errors import (
     InvalidChunkExtension,
     InvalidChunkSize,
     InvalidHeader,
-    InvalidHeaderName,
     LimitRequestHeaders,
     NoMoreData,
 )
-from .fields import FORBIDDEN_TRAILERS, apply_underscore_policy, parse_field_section
+from .fields import apply_underscore_policy, check_trailer_fields, parse_field_section
 from .grammar import CHUNK_SIZE_LINE_RE, MAX_CHUNK_SIZE_DIGITS, UNDERSCORE_NAME_RE
 from .settings import ParserSettings
 
@@ -177,16 +176,7 @@ class ChunkedDecoder:
             return self._trailer_hook(data[pos:end])
         block = data[pos:end + 2].decode("latin-1")
         trailers = parse_field_section(block, s)
-        content_type = False
-        for name, _value in trailers:
-            if name in FORBIDDEN_TRAILERS:
-                # a field that may not appear in trailers (RFC 9110 section 6.5.1)
-                raise InvalidHeaderName(name)
-            if name == "CONTENT-TYPE":
-                # a singleton field, repeated (RFC 9110 section 5.3)
-                if content_type:
-                    raise InvalidHeader(name)
-                content_type = True
+        check_trailer_fields(trailers)
         if UNDERSCORE_NAME_RE.search(block) is not None:
             # trailers never come from a trusted forwarder
             trailers = apply_underscore_policy(trailers, s, False)

@@ -19,7 +19,9 @@ from ..errors import (
 from .grammar import FIELD_LINES_RE, FIELD_VALUE_BADCHAR_RE, TOKEN_RE
 from .settings import ParserSettings
 
-__all__ = ["parse_field_section", "apply_underscore_policy", "FORBIDDEN_TRAILERS"]
+__all__ = [
+    "parse_field_section", "apply_underscore_policy", "check_trailer_fields", "FORBIDDEN_TRAILERS",
+]
 
 # Fields a sender must not put in a trailer section because they control
 # framing, routing, authentication or the connection (RFC 9110 section 6.5.1).
@@ -29,6 +31,23 @@ FORBIDDEN_TRAILERS = frozenset({
     "AUTHORIZATION", "PROXY-AUTHORIZATION", "COOKIE", "CONTENT-ENCODING",
     "CONTENT-RANGE", "RANGE",
 })
+
+
+def check_trailer_fields(fields: list[tuple[str, str]]) -> None:
+    """Check a trailer section of (UPPERCASE name, value) pairs, HTTP/1.1 or HTTP/2.
+
+    Raises InvalidHeaderName for a field that may not appear in trailers
+    (RFC 9110 section 6.5.1) and InvalidHeader for a repeated Content-Type
+    (a singleton field, RFC 9110 section 5.3).
+    """
+    content_type = False
+    for name, _value in fields:
+        if name in FORBIDDEN_TRAILERS:
+            raise InvalidHeaderName(name)
+        if name == "CONTENT-TYPE":
+            if content_type:
+                raise InvalidHeader(name)
+            content_type = True
 
 
 def _check_line_sizes(block: str, limit: int) -> None:
