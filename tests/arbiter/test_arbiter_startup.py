@@ -150,9 +150,21 @@ def test_reuse_port_each_worker_binds(tmp_path):
 def test_worker_tmp_dir(tmp_path):
     with run_server(*APP, "-w", "1", "--worker-tmp-dir", str(tmp_path)) as srv:
         [worker] = srv.wait_workers(1)
-        targets = [os.readlink("/proc/%d/fd/%s" % (worker, fd))
-                   for fd in os.listdir("/proc/%d/fd" % worker)]
-        heartbeat = [t for t in targets if t.startswith(str(tmp_path / "wgunicorn-"))]
+
+        def heartbeat_files():
+            # a booting worker opens and closes descriptors while we list them
+            found = []
+            for fd in os.listdir("/proc/%d/fd" % worker):
+                try:
+                    target = os.readlink("/proc/%d/fd/%s" % (worker, fd))
+                except FileNotFoundError:
+                    continue
+                if target.startswith(str(tmp_path / "wgunicorn-")):
+                    found.append(target)
+            return found
+
+        assert wait_until(lambda: len(heartbeat_files()) == 1, 10)
+        heartbeat = heartbeat_files()
         assert len(heartbeat) == 1 and heartbeat[0].endswith("(deleted)")
         assert os.listdir(tmp_path) == []
 
