@@ -117,6 +117,21 @@ class ConnectionReader:
             left = self.conn.expected_content()
         return None if left is None else left + len(self._buf)
 
+    def preload(self, data: bytes, trailers: list[tuple[str, str]] | None = None,
+                complete: bool = False) -> None:
+        """Content a driver already took from the connection (an event loop
+        that received a small body before the application ran), served
+        before anything read later.  *complete*: its ``EndOfMessage`` was
+        seen too (with *trailers*, the trailer fields), nothing more follows.
+        """
+        self._buf = data
+        if self._left is not None:
+            self._left -= len(data)
+        if complete:
+            self._done = True
+            if trailers:
+                self.trailers.extend(trailers)
+
     def read(self, size: int) -> bytes:
         """Return up to *size* bytes, blocking until that many arrived or the
         content ended (b"" once it has)."""

@@ -10,7 +10,8 @@ complete request head), runs it, and gives the connection back to the poller
 The worker only does I/O and scheduling. It meets the protocol at two points:
 
 * bytes in -> protocol: :meth:`ThreadWorker._data_received` (loop thread),
-  called after every read that added bytes to ``TConn.pending``;
+  called after every read that fed bytes to the connection's sans-IO
+  ``ServerConnection`` (``TConn.h1``);
 * protocol -> pool: ``_dispatch`` (``LoopWorker``) submits a unit of work
   (``handle``, ``handle_http2``, an early error answer) through the one
   ``PoolHandoff``; :meth:`ThreadWorker.enqueue_req` is the request door.
@@ -28,9 +29,9 @@ import sys
 from typing import Any
 
 from gunicorn import tls, util
-from gunicorn.http.core import HeadParser
+from gunicorn.http.core import EndOfMessage, RequestHead, ServerConnection
 from gunicorn.http.unreader import SocketUnreader
-from gunicorn.workers.gthread_http1 import RECV_SIZE, HTTP1Driver
+from gunicorn.workers.gthread_http1 import CLOSE, READY, RECV_SIZE, HTTP1Driver
 from gunicorn.workers.gthread_http2 import HTTP2Serving
 from gunicorn.workers.loop import (  # noqa: F401 - BUSY, CLOSED: the states, re-exported
     BUSY,
@@ -62,27 +63,35 @@ class TConn(LoopConn):
         server: the listener address.
 
     Attributes:
-        reader (also ``parser``): the ``SocketUnreader`` a pool thread parses
-            from; empty whenever the loop owns the connection.
-        pending: bytes received that no request consumed yet.
-        req_count: requests started on this connection.
+        h1: the connection's ``ServerConnection`` (the HTTP/1.x protocol; the
+            loop feeds it, the pool thread serving a request reads the rest
+            of a body into it through ``reader``).
+        reader (also ``parser``): the blocking ``SocketUnreader`` a pool
+            thread reads request content from.
+        head: the parsed ``RequestHead`` waiting for a pool thread.
+        preload, preload_size, preload_end: chunked content the loop decoded
+            before dispatching (list of bytes, their size, the EndOfMessage).
         current_req: the request a pool thread is serving (error reports).
-        scan_from, head_check: where to look for the end of the head next,
-            and the sans-IO parser checking limits on a partial head.
     """
 
-    __slots__ = ("parser", "reader", "pending", "req_count", "scan_from", "head_check",
-                 "current_req", "proxy_protocol_info")
+    __slots__ = ("h1", "parser", "reader", "head", "preload", "preload_size", "preload_end",
+                 "current_req")
 
-    def __init__(self, cfg: Any, sock: Any, client: Any, server: Any) -> None:
+    def __init__(self, cfg: Any, sock: Any, client: Any, server: Any,
+                 h1: ServerConnection | None = None) -> None:
         super().__init__(cfg, sock, client, server)
+        self.h1 = h1 if h1 is not None else HTTP1Driver(cfg).connection(client)
         self.reader = self.parser = SocketUnreader(sock, RECV_SIZE)
-        self.pending = bytearray()
-        self.req_count = 0
-        self.scan_from = 0
-        self.head_check: HeadParser | None = None
+        self.head: RequestHead | None = None
+        self.preload: list[bytes] | None = None
+        self.preload_size = 0
+        self.preload_end: EndOfMessage | None = None
         self.current_req: Any = None
-        self.proxy_protocol_info: Any = None
+
+    @property
+    def req_count(self) -> int:
+        """Requests started on this connection."""
+        return self.h1.req_number
 
 
 class ThreadWorker(HTTP2Serving, LoopWorker):
@@ -99,7 +108,7 @@ class ThreadWorker(HTTP2Serving, LoopWorker):
         self._is_ssl = bool(self.cfg.is_ssl)
         self._timeval = timeval(self._read_timeout)
         self._driver: Any = None
-        self._max_head = 65536
+        self._max_read = 65536
         self._call: WSGICall | None = None
 
     # -- setup -----------------------------------------------------------
@@ -116,7 +125,7 @@ class ThreadWorker(HTTP2Serving, LoopWorker):
     def start_serving(self) -> None:
         """Build the protocol driver and the WSGI runner (``LoopWorker.run``)."""
         self._driver = HTTP1Driver(self.cfg)
-        self._max_head = self._driver.max_head
+        self._max_read = self._driver.max_read
         self._call = WSGICall(self)
         self.h2_setup()
 
@@ -144,7 +153,7 @@ class ThreadWorker(HTTP2Serving, LoopWorker):
                 self.log.exception("TLS setup failed for a connection from %s", client)
                 util.close(sock)
                 return
-        conn = TConn(self.cfg, sock, client, server)
+        conn = TConn(self.cfg, sock, client, server, self._driver.connection(client))
         conn.set_timeout(self._read_timeout)
         self._conns[conn.fd] = conn
         self._idle.add(conn)
@@ -192,72 +201,69 @@ class ThreadWorker(HTTP2Serving, LoopWorker):
             self._do_handshake(conn)
 
     def _read_available(self, conn: TConn) -> None:
-        """Move what the socket holds into ``conn.pending`` without blocking."""
+        """Feed what the socket holds to ``conn.h1`` without blocking."""
         sock = conn.sock
-        pending = conn.pending
+        h1 = conn.h1
+        began = h1.buffered == 0 and conn.head is None
+        got = False
         try:
             if conn.is_ssl:
                 # drain the TLS layer: decrypted bytes it holds would not
                 # wake the poller again
-                while len(pending) <= self._max_head:
+                while h1.buffered <= self._max_read:
                     try:
                         data = sock.recv(RECV_SIZE)
                     except ssl.SSLWantReadError:
                         break
+                    h1.receive_data(data)
+                    got = True
                     if not data:
-                        self._on_eof(conn)
-                        return
-                    pending += data
+                        break
             else:
                 data = sock.recv(RECV_SIZE, _MSG_DONTWAIT)
-                if not data:
-                    self._on_eof(conn)
-                    return
-                pending += data
+                h1.receive_data(data)
+                got = True
         except (BlockingIOError, InterruptedError, ssl.SSLWantWriteError):
-            self.poller.arm(conn)
-            return
+            if not got:
+                self.poller.arm(conn)
+                return
         except (OSError, ValueError) as e:
             self.log.debug("Closing connection from %s: %s", conn.client, e)
             self._close_loop(conn)
             return
-        if pending:
-            self._data_received(conn)
+        if got:
+            self._data_received(conn, began)
         else:
             self.poller.arm(conn)
 
-    def _on_eof(self, conn: TConn) -> None:
-        """The peer closed (or half-closed) while the loop owned ``conn``.
-
-        Nothing pending: a clean close. A partial request left behind goes
-        to a pool thread, whose parser then meets the same end of input as
-        the sync worker's would (an error answer, or a quiet NoMoreData).
-        """
-        if conn.pending:
-            self.enqueue_req(conn)
-        else:
-            self._close_loop(conn)
-
     # == bytes in -> protocol ==============================================
 
-    def _data_received(self, conn: TConn) -> None:
-        """``conn.pending`` grew: let the protocol decide if it holds a unit of
-        work; dispatch it, answer an error the bytes prove, or wait for more."""
-        first = conn.scan_from == 0
-        if self._h2c_prior and first and not conn.req_count and self.h2_preface(conn):
+    def _data_received(self, conn: TConn, began: bool = False) -> None:
+        """``conn.h1`` was fed: let the protocol decide if it holds a unit of
+        work; dispatch it, answer an error the bytes prove, close, or wait
+        for more. *began*: nothing was buffered before these bytes."""
+        h1 = conn.h1
+        if self._h2c_prior and not h1.req_number and conn.head is None and self.h2_preface(conn):
             return  # h2c prior knowledge (gthread_http2)
         try:
-            ready = self._driver.head_ready(conn)
+            found = self._driver.data_received(conn)
         except Exception as exc:
-            # the partial head already breaks a rule or limit: answer now,
-            # as the sync worker would, instead of waiting for its end
+            # the bytes already break a rule or limit (or end mid-head):
+            # answer now, as the sync worker would, instead of waiting
             self._idle.discard(conn)
             self._dispatch(conn, self._answer_error, exc)
             return
-        if ready:
+        if found is READY:
             self.enqueue_req(conn)
             return
-        if first:
+        if found is CLOSE:
+            self._close_loop(conn)
+            return
+        if h1.input_ended:
+            # nothing more will arrive
+            self._close_loop(conn)
+            return
+        if began and conn.head is None:
             # a request has begun: its head must arrive within the read
             # timeout, not the keep-alive one
             conn.set_timeout(self._read_timeout)

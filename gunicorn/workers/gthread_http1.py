@@ -1,17 +1,22 @@
-"""HTTP/1.x for the gthread worker: the protocol half, over today's blocking
-``gunicorn.http`` API (``Request`` reading from a ``SocketUnreader``).
+"""HTTP/1.x for the gthread worker: each connection's sans-IO
+``ServerConnection`` (``gunicorn.http.core``), fed by the event loop.
 
 The worker does the I/O and the scheduling and meets this module at two
 points only:
 
-* loop thread, bytes in: :meth:`HTTP1Driver.head_ready` tells whether the
-  bytes a connection received (``TConn.pending``) hold a complete request
-  head, raising the parse error they already prove;
-* pool thread, a unit of work: :meth:`HTTP1Driver.serve` parses the
-  request(s) and hands each to ``worker.handle_request``, answering
-  pipelined requests whose heads are already buffered.
+* loop thread, bytes in: the worker hands received bytes to ``conn.h1``
+  (``receive_data``) and asks :meth:`HTTP1Driver.data_received` what the
+  connection holds now: a request to run (``READY``), nothing whole yet
+  (``WAIT``) or nothing more at all (``CLOSE``); a request the bytes
+  already prove malformed raises its parse error. The head is parsed once,
+  here; a small request body is received here too, so that a client that
+  sends it slowly costs no pool thread;
+* pool thread, a unit of work: :meth:`HTTP1Driver.serve` runs the request
+  (``worker.handle_request``), moves the connection to its next cycle and
+  answers pipelined requests that are already buffered.
 
-This is the part a sans-IO HTTP/1.1 connection replaces.
+Keep-alive, ``Expect: 100-continue``, framing, pipelining and the drain of
+an unread body are all decided by the ``ServerConnection``.
 """
 
 from __future__ import annotations
@@ -19,30 +24,39 @@ from __future__ import annotations
 from typing import Any
 
 from gunicorn import http
-from gunicorn.http.core import HeadParser, parse_proxy_prefix, settings_for
+from gunicorn.http.core import (
+    CONNECTION_CLOSED,
+    NEED_DATA,
+    Data,
+    LocalProtocolError,
+    RequestHead,
+    ServerConnection,
+    settings_for,
+)
+from gunicorn.http.message import Request
 
-__all__ = ["HTTP1Driver", "RECV_SIZE", "DRAIN_LIMIT"]
+__all__ = ["HTTP1Driver", "RECV_SIZE", "BODY_PRELOAD", "READY", "WAIT", "CLOSE"]
 
 # bytes asked of one recv()
 RECV_SIZE = 65536
-# unread request body (bytes) read and discarded to keep a connection alive;
-# past it closing is cheaper than reading on
-DRAIN_LIMIT = 8 * 1024 * 1024
+#: request content up to this many bytes (Content-Length, or decoded chunked
+#: content) is received by the loop before a pool thread is taken: a client
+#: sending a small body slowly then holds no thread. Bigger bodies are read
+#: by the pool thread as the application asks (bounded by the read timeout).
+BODY_PRELOAD = 64 * 1024
+
+# what data_received finds
+READY, WAIT, CLOSE = "ready", "wait", "close"
 
 
 def _message_class(cfg: Any) -> Any:
     """The request class the configured protocol parses into."""
     try:
-        return http.get_parser(cfg, iter(()), None).mesg_class
+        cls = http.get_parser(cfg, iter(()), None).mesg_class
     except Exception:
-        from gunicorn.http.message import Request
-
         return Request
-
-
-def _uwsgi_head_end(buf: bytes | bytearray) -> bool:
-    """True when a whole uWSGI header packet (4 bytes + vars) is buffered."""
-    return len(buf) >= 4 and len(buf) >= 4 + int.from_bytes(buf[1:3], "little")
+    # a head parsed by the loop becomes a request through from_head
+    return cls if hasattr(cls, "from_head") else Request
 
 
 class HTTP1Driver:
@@ -52,124 +66,128 @@ class HTTP1Driver:
         cfg: the Config (read once: settings cannot change without a new worker).
 
     Attributes:
-        max_head: bytes after which a head is handed on complete or not (the
-            parser then answers 414/431); also bounds one loop read.
+        settings: the ``ParserSettings`` every connection of the worker shares.
+        max_read: most bytes the loop buffers for one connection before the
+            protocol decides (a head over its limits raises long before).
     """
 
     def __init__(self, cfg: Any) -> None:
         self.cfg = cfg
         self.msg_class = _message_class(cfg)
-        self.uwsgi = getattr(cfg, "protocol", "http") == "uwsgi"
-        # shared with every parser of this worker; limits already normalised
         self.settings = ps = settings_for(cfg)
-        self.proxy_mode = ps.proxy_protocol
-        self.max_head = max(65536, (ps.limit_request_line or 8190) + ps.max_buffer_headers)
+        self.max_read = max(65536, (ps.limit_request_line or 8190) + ps.max_buffer_headers,
+                            BODY_PRELOAD)
+
+    def connection(self, client: Any) -> ServerConnection:
+        """A new ``ServerConnection`` for a client at address *client*."""
+        return ServerConnection(self.settings, client)
 
     # -- loop thread: bytes in ------------------------------------------
 
-    def head_ready(self, conn: Any) -> bool:
-        """True once ``conn.pending`` holds a full request head (or is too big to wait).
+    def data_received(self, conn: Any) -> str:
+        """What ``conn.h1`` holds after the loop fed it bytes (or the end of input).
 
-        While the head is incomplete, the bytes so far go through the shared
-        sans-IO ``HeadParser``, so limits and malformed lines are found as
-        they arrive (RFC 9112 sections 2.2, 3 and 5), and ``conn.scan_from``
-        remembers where to look for the blank line next time. Raises that
-        parser's errors: LimitRequestLine (414), LimitRequestHeaders (431),
-        InvalidRequestLine / InvalidHeader (400) and the PROXY prefix errors.
+        Returns ``READY`` once a request head is parsed and its content is
+        here (or will not fit ``BODY_PRELOAD``, or the client waits for a
+        100 Continue); ``WAIT`` while more bytes are needed (also while the
+        rest of an unread body is drained); ``CLOSE`` when no further
+        request will come (the peer closed between requests, or the unread
+        body was over the drain limit).
+
+        Raises the request errors of ``gunicorn.http.errors`` as soon as the
+        bytes prove them (RFC 9112 sections 2-7: 400, 414, 431, 501 ...),
+        NoMoreData when the peer closed in the middle of a head.
         """
-        buf = conn.pending
-        if self.uwsgi:
-            ready = _uwsgi_head_end(buf) or len(buf) >= self.max_head
-        else:
-            start = conn.scan_from
-            # CRLF CRLF, or a bare-LF blank line the parser will reject
-            ready = (buf.find(b"\n\r\n", start) >= 0 or buf.find(b"\n\n", start) >= 0
-                     or len(buf) >= self.max_head)
-            if not ready:
-                try:
-                    ready = self._check_partial_head(conn)
-                except Exception:
-                    conn.scan_from, conn.head_check = 0, None
-                    raise
-        if ready:
-            conn.scan_from, conn.head_check = 0, None
-        else:
-            conn.scan_from = max(0, len(buf) - 3)
-        return ready
+        h1 = conn.h1
+        if conn.head is None:
+            event = h1.next_event()
+            if event is NEED_DATA:
+                return WAIT
+            if type(event) is not RequestHead and not isinstance(event, RequestHead):
+                return CLOSE
+            conn.head = event
+        return READY if self._content_ready(conn) else WAIT
 
-    def _check_partial_head(self, conn: Any) -> bool:
-        """Feed the incomplete head in ``conn.pending`` to the core parser.
-
-        Returns True if the parser finds it complete after all, False when it
-        needs more bytes; raises the parse error the bytes already prove.
-        """
-        buf = conn.pending
-        start = 0
-        if conn.req_count == 0 and self.proxy_mode != "off":
-            # PROXY header first (first request only), exactly as the parser does
-            peer = conn.client
-            host = peer[0] if isinstance(peer, tuple) else peer
-            found = parse_proxy_prefix(buf, self.proxy_mode,
-                                       self.settings.policy.proxy_allowed(peer), host)
-            if found is None:
-                return False
-            start = found[1]
-        parser = conn.head_check
-        if parser is None:
-            # partial checks never look at forwarded fields: trust is moot
-            parser = conn.head_check = HeadParser(self.settings, False)
-        return parser.parse(buf, start) is not None
+    def _content_ready(self, conn: Any) -> bool:
+        """True when the current request may go to a pool thread now."""
+        h1 = conn.h1
+        if not conn.head.chunked:
+            # Content-Length: wait in the loop for a small body's last byte
+            left = h1.expected_content()
+            return (not left or left <= h1.buffered or left > BODY_PRELOAD or h1.input_ended
+                    or h1.client_is_waiting_for_100_continue)
+        if h1.client_is_waiting_for_100_continue:
+            return True
+        # chunked: decode what is here (the framing tells where it ends)
+        parts = conn.preload
+        if parts is None:
+            parts = conn.preload = []
+        size = conn.preload_size
+        next_event = h1.next_event
+        while True:
+            event = next_event()
+            if type(event) is Data:
+                parts.append(event.data)
+                size += len(event.data)
+                if size > BODY_PRELOAD:
+                    conn.preload_size = size
+                    return True
+            elif event is NEED_DATA:
+                conn.preload_size = size
+                return h1.input_ended
+            else:
+                # EndOfMessage: the whole content (and trailers) is here
+                conn.preload_size = size
+                conn.preload_end = event
+                return True
 
     # -- pool thread: one unit of work -----------------------------------
 
     def serve(self, worker: Any, conn: Any) -> bool:
-        """Answer the request whose head ``conn.pending`` holds, then any
-        pipelined ones already buffered; True to keep the connection.
+        """Answer the request ``data_received`` found, then any pipelined
+        ones already buffered; True to give the connection back to the loop.
 
         Each request goes to ``worker.handle_request(req, conn)`` (True to
-        keep alive). ``conn.current_req`` names the request being served for
-        error reports. What the application left unread of a body is drained
-        up to ``DRAIN_LIMIT`` bytes (RFC 9112 section 9.3), else the
-        connection closes. Bytes read past a request stay in
-        ``conn.pending`` for the loop.
+        keep alive); ``conn.current_req`` names the request being served
+        for error reports. Afterwards the connection starts its next cycle:
+        a body the application left unread is drained by the connection
+        (up to its ``DRAIN_LIMIT``; the loop feeds what has not arrived).
 
-        Raises StopIteration (no request at all), the parse errors of
-        ``gunicorn.http.errors``, OSError / ssl.SSLError from the socket, and
-        the application's exception when nothing was sent yet.
+        Raises the parse errors of ``gunicorn.http.errors`` (a pipelined
+        request), OSError / ssl.SSLError from the socket, and the
+        application's exception when nothing was sent yet.
         """
-        reader = conn.reader
-        pending = conn.pending
-        reader.unread(bytes(pending))
-        del pending[:]
-        cfg, msg_class, handle_request = self.cfg, self.msg_class, worker.handle_request
+        h1 = conn.h1
+        head = conn.head
+        conn.head = None
+        cfg, from_head, handle_request = self.cfg, self.msg_class.from_head, worker.handle_request
+        reader, client = conn.reader, conn.client
         while True:
-            conn.req_count += 1
-            conn.current_req = req = msg_class(cfg, reader, conn.client, conn.req_count)
-            if conn.req_count == 1:
-                conn.proxy_protocol_info = getattr(req, "proxy_protocol_info", None)
-            elif conn.proxy_protocol_info is not None and req.proxy_protocol_info is None:
-                req.proxy_protocol_info = conn.proxy_protocol_info
-            if not handle_request(req, conn):
-                return False
-            body_read = req.body.read
-            drained = 0
-            while drained <= DRAIN_LIMIT:
-                data = body_read(RECV_SIZE)
-                if not data:
-                    break
-                drained += len(data)
-            else:
+            req = from_head(cfg, reader, client, h1, head)
+            parts = conn.preload
+            if parts is not None:
+                # chunked content the loop already decoded
+                end = conn.preload_end
+                req.body.reader.preload(b"".join(parts), end.trailers if end else None,
+                                        end is not None)
+                conn.preload, conn.preload_size, conn.preload_end = None, 0, None
+            if h1.req_number > 1 and req.proxy_protocol_info is None:
+                # the PROXY prefix came with the first request: it describes
+                # the whole connection
+                req.proxy_protocol_info = h1.proxy_protocol_info
+            conn.current_req = req
+            if not handle_request(req, conn) or not h1.keep_alive:
                 return False
             conn.current_req = None
-            # bytes read past this request belong to the next one
-            leftover = reader.take_buffered()
-            if not leftover:
+            try:
+                h1.start_next_cycle()
+            except LocalProtocolError:
+                # the response did not complete: the connection cannot go on
+                return False
+            event = h1.next_event()
+            if event is NEED_DATA:
                 return True
-            pending += leftover
-            # pipelined (also while stopping: that answer says close): answer
-            # the next request now if its head is here
-            conn.scan_from, conn.head_check = 0, None
-            if not self.head_ready(conn):
-                return True
-            reader.unread(bytes(pending))
-            del pending[:]
+            if event is CONNECTION_CLOSED or not isinstance(event, RequestHead):
+                return False
+            # pipelined: the next head is already here
+            head = event

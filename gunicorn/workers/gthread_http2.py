@@ -97,18 +97,21 @@ class HTTP2Serving:
         return True
 
     def h2_preface(self, conn: Any) -> bool:
-        """Loop thread, cleartext: True when ``conn.pending`` is (or may become)
-        the HTTP/2 client preface of a trusted peer and was taken over here;
-        False to parse it as HTTP/1.x (RFC 9113 section 3.3)."""
-        pending = conn.pending
-        found = detect_preface(pending)
+        """Loop thread, cleartext: True when the bytes buffered in ``conn.h1``
+        are (or may become) the HTTP/2 client preface of a trusted peer and
+        were taken over here; False to parse them as HTTP/1.x (RFC 9113
+        section 3.3)."""
+        h1 = conn.h1
+        data = h1.trailing_data[0]
+        found = detect_preface(data)
         if found is False or not h2c_allowed(self.cfg, conn.client)[0]:  # type: ignore[attr-defined]
             return False
         if found is None:
+            if h1.input_ended:
+                return False  # the HTTP/1.x path ends it
             self.poller.arm(conn)  # type: ignore[attr-defined]
             return True
-        data = bytes(pending)
-        pending.clear()
+        h1.take_buffered()
         self.h2_start(conn, data)
         return True
 

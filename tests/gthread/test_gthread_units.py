@@ -88,22 +88,61 @@ def _loop_worker(cfg=None):
 
 
 @pytest.mark.parametrize(
-    "data,ready",
+    "data,found",
     [
-        (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", True),
-        (b"GET / HTTP/1.1\r\nHost: x\r\n", False),
-        (b"GET / HTTP/1.1\nHost: x\n\n", True),
-        (b"GET /" + b"a" * 100, False),
-        (b"\r\nGET / HTTP/1.1\r\n", False),
+        (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "ready"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\n", "wait"),
+        (b"GET /" + b"a" * 100, "wait"),
+        (b"\r\nGET / HTTP/1.1\r\n", "wait"),
+        # a small body is received by the loop before a pool thread is taken
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab", "wait"),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcde", "ready"),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n",
+         "wait"),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+         b"2\r\nab\r\n0\r\n\r\n", "ready"),
+        # a client waiting for 100 Continue, and a body too big to hold: at once
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+         "ready"),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\nab", "ready"),
     ],
 )
-def test_head_ready(data, ready):
+def test_data_received(data, found):
     w = _loop_worker()
     a, b = socket.socketpair()
     try:
         conn = gthread.TConn(Config(), a, "p", "s")
-        conn.pending += data
-        assert w.head_ready(conn) is ready
+        conn.h1.receive_data(data)
+        assert w.data_received(conn) == found
+    finally:
+        a.close()
+        b.close()
+
+
+def test_data_received_chunked_preload():
+    w = _loop_worker()
+    a, b = socket.socketpair()
+    try:
+        conn = gthread.TConn(Config(), a, "p", "s")
+        conn.h1.receive_data(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             b"3\r\nabc\r\n")
+        assert w.data_received(conn) == "wait"
+        conn.h1.receive_data(b"2\r\nde\r\n0\r\nX-T: 1\r\n\r\n")
+        assert w.data_received(conn) == "ready"
+        assert b"".join(conn.preload) == b"abcde"
+        assert conn.preload_end.trailers == [("X-T", "1")]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_data_received_close_between_requests():
+    w = _loop_worker()
+    a, b = socket.socketpair()
+    try:
+        conn = gthread.TConn(Config(), a, "p", "s")
+        conn.h1.receive_data(b"")
+        assert w.data_received(conn) == "close"
     finally:
         a.close()
         b.close()
@@ -129,34 +168,42 @@ def _limits(**kw):
          b"GET / HTTP/1.1\r\n" + b"X: 1\r\n" * 40, "LimitRequestHeaders"),
         # a bare LF in the request line: 400 at once
         (_limits(), b"GET / HTTP/1.1\nHost", "InvalidRequestLine"),
+        (_limits(), b"GET / HTTP/1.1\nHost: x\n\n", "InvalidRequestLine"),
         (_limits(), b"GET / HTTP/1.1\r\nHost: x\nX", "InvalidHeader"),
+        # the peer closed in the middle of a head
+        (_limits(), b"GET / HTTP/1.1\r\nHost: x\r\n", "NoMoreData"),
     ],
 )
-def test_head_ready_raises_on_partial_head(cfg, data, exc):
+def test_data_received_raises_on_partial_head(cfg, data, exc):
     from gunicorn.http import errors
 
     w = _loop_worker(cfg)
     a, b = socket.socketpair()
     try:
-        conn = gthread.TConn(cfg, a, "p", "s")
+        conn = gthread.TConn(cfg, a, "p", "s", w.connection("p"))
         # bytes arriving in pieces: the error shows once they prove it
         with pytest.raises(getattr(errors, exc)):
             for i in range(0, len(data), 7):
-                conn.pending += data[i:i + 7]
-                assert w.head_ready(conn) is False
+                conn.h1.receive_data(data[i:i + 7])
+                assert w.data_received(conn) == "wait"
+            conn.h1.receive_data(b"")
+            w.data_received(conn)
     finally:
         a.close()
         b.close()
 
 
-def test_head_ready_skips_proxy_prefix():
+def test_data_received_skips_proxy_prefix():
     cfg = _limits(proxy_protocol="v1", proxy_allow_ips="*")
     w = _loop_worker(cfg)
     a, b = socket.socketpair()
     try:
-        conn = gthread.TConn(cfg, a, ("127.0.0.1", 1), "s")
-        conn.pending += b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\nGET / HTTP/1.1\r\nHost: x\r\n"
-        assert w.head_ready(conn) is False
+        conn = gthread.TConn(cfg, a, ("127.0.0.1", 1), "s", w.connection(("127.0.0.1", 1)))
+        conn.h1.receive_data(b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\nGET / HTTP/1.1\r\nHost: x\r\n")
+        assert w.data_received(conn) == "wait"
+        conn.h1.receive_data(b"\r\n")
+        assert w.data_received(conn) == "ready"
+        assert conn.h1.proxy_protocol_info["client_addr"] == "1.2.3.4"
     finally:
         a.close()
         b.close()

@@ -284,6 +284,11 @@ class ServerConnection:
         return len(self._buf) - self._pos
 
     @property
+    def input_ended(self) -> bool:
+        """True once ``receive_data(b"")`` recorded that the peer closed."""
+        return self._eof
+
+    @property
     def trailing_data(self) -> tuple[bytes, bool]:
         """(bytes received and not consumed, whether the peer closed)."""
         return bytes(self._buf[self._pos:]), self._eof
