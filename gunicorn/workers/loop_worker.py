@@ -138,7 +138,9 @@ class LoopWorker(base.Worker):
         accept = info.accept
         conns, limit = self._conns, self.worker_connections
         for _ in range(32):
-            if len(conns) >= limit:
+            full = len(conns) >= limit
+            if full and not self._idle:
+                # every connection is being served: wait for one to finish
                 self.set_accept_enabled(False)
                 return
             try:
@@ -152,7 +154,30 @@ class LoopWorker(base.Worker):
                     self._accept_resume_at = time.monotonic() + pause
                     return
                 continue
+            if full:
+                # make room for it (only now that a client is really waiting)
+                self._evict_idle()
             self._setup_client(sock, client, server, is_tcp)
+
+    def _evict_idle(self) -> bool:
+        """At the ``worker_connections`` cap: close the waiting connection
+        nearest its deadline (an idle keep-alive one before one still sending
+        its request) so that a new client is admitted; False when every
+        connection is being served. Slow or silent clients thus cannot keep
+        new ones out (RFC 9112 section 9.6 lets a server close idle
+        connections at any time)."""
+        victim = None
+        due = float("inf")
+        for conn in self._idle:
+            deadline = conn.timeout
+            if conn.state != BUSY and deadline is not None and deadline < due:
+                victim, due = conn, deadline
+        if victim is None:
+            return False
+        self.log.debug("worker_connections reached: closing waiting connection from %s",
+                       victim.client)
+        self._close_loop(victim)
+        return True
 
     def start_serving(self) -> None:
         """Called by :meth:`run` once the loop is set up, before the first
@@ -256,7 +281,8 @@ class LoopWorker(base.Worker):
                 if not self.is_parent_alive():
                     break
             wake_at = min(next_notify, self._next_sweep)
-            if not self._accepting and len(self._conns) < self.worker_connections:
+            if not self._accepting and (len(self._conns) < self.worker_connections
+                                        or self._idle):
                 if now >= self._accept_resume_at:
                     self.set_accept_enabled(True)
                 else:

@@ -128,22 +128,29 @@ def test_worker_connections_limit_serves_all_clients():
     assert results.count(200) == 200
 
 
-def test_worker_connections_pauses_accept_until_a_slot_frees():
-    with run_server(APP, "-k", "gthread", "--threads", "2", "--worker-connections", "3",
-                    "--keep-alive", "30") as srv:
-        # connected but silent clients occupy the slots
-        held = [connect(srv) for _ in range(3)]
+def test_worker_connections_pauses_accept_while_every_connection_is_served():
+    # every slot holds a request being served (none waiting that could be
+    # closed to make room): a new client waits until a slot frees
+    with run_server(APP, "-k", "gthread", "--threads", "3", "--worker-connections", "3",
+                    "--keep-alive", "30", "--log-level", "debug") as srv:
+        held = []
         try:
-            time.sleep(0.3)
+            for i in range(3):
+                s = connect(srv)
+                s.sendall(get("/slow%d?%d" % (i, 3 + i), extra="Connection: close\r\n"))
+                held.append(s)
+            for i in range(3):
+                srv.wait_for_output(r"\] GET /slow%d\b" % i)  # in flight
             extra = connect(srv)
             extra.sendall(get("/extra"))
             extra.settimeout(0.7)
             with pytest.raises((TimeoutError, socket.timeout)):
                 extra.recv(1)
-            held.pop().close()
-            extra.settimeout(5)
+            # the first slow request ends (3 s) and its connection closes
+            extra.settimeout(10)
             assert ResponseReader(extra).read_response()[0] == 200
             extra.close()
+            assert ResponseReader(held[0]).read_response()[0] == 200
         finally:
             for s in held:
                 s.close()
@@ -153,6 +160,7 @@ def test_worker_connections_pauses_accept_until_a_slot_frees():
 def test_many_idle_or_slow_connections_do_not_block_new_client(kind):
     with run_server(APP, "-k", "gthread", "--threads", "1", "--keep-alive", "10") as srv:
         stop = threading.Event()
+        one_pass = threading.Event()
         socks = [connect(srv) for _ in range(300)]
         trickler = None
         try:
@@ -169,11 +177,13 @@ def test_many_idle_or_slow_connections_do_not_block_new_client(kind):
                                 s.send(partial[pos:pos + 1])
                             except OSError:
                                 pass
+                        one_pass.set()
                         stop.wait(0.05)
 
                 trickler = threading.Thread(target=trickle, daemon=True)
                 trickler.start()
-                time.sleep(0.3)
+                # every connection has begun its head
+                assert one_pass.wait(10)
             start = time.monotonic()
             with connect(srv, timeout=5) as s:
                 s.sendall(get("/fresh"))
