@@ -34,7 +34,7 @@ from typing import Any, cast
 
 from gunicorn.http.stream import Stream
 
-from .core import HTTP2ServerProtocol
+from .core import H2C_SWITCHING_PROTOCOLS, HTTP2ServerProtocol
 from .errors import HTTP2ConnectionError, HTTP2Error, HTTP2ErrorCode, HTTP2StreamError
 from .events import (
     ConnectionTerminated,
@@ -520,6 +520,21 @@ class HTTP2ServerConnection:
         with self.lock:
             self.protocol.initiate_connection()
             self._flush_locked()
+
+    def initiate_upgrade(self, settings_header: str, request: Any, body: bytes = b""
+                         ) -> list[tuple[HTTP2StreamIO, Any]]:
+        """Loop thread: take the connection over after ``Upgrade: h2c`` (RFC
+        7540 section 3.2): queue the 101 answer and our SETTINGS; the
+        HTTP/1.1 *request* (a ``RequestHead``, its whole *body* read) becomes
+        stream 1.  Returns that stream's job, as ``read_events`` does.
+        Raises ValueError for an invalid HTTP2-Settings value (before
+        anything is queued: serve the request as HTTP/1.1 then)."""
+        with self.lock:
+            events = self.protocol.initiate_upgrade_connection(settings_header, request, body)
+            self._out[:0] = H2C_SWITCHING_PROTOCOLS
+            jobs = self._handle_events_locked(events)
+            self._flush_locked()
+            return jobs
 
     def read_events(self, initial: bytes = b"", rearm: Callable[[], None] | None = None
                     ) -> tuple[list[tuple[HTTP2StreamIO, Any]], bool]:

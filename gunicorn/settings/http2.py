@@ -110,8 +110,11 @@ HTTP2Cleartext = define(
     desc="""
     HTTP/2 without TLS (h2c): ``off``, ``prior-knowledge``, ``upgrade`` or ``both``.
 
-    Served by the ``gthread`` worker; ``prior-knowledge`` works today, the
-    ``Upgrade: h2c`` path is coming. Only peers in ``forwarded_allow_ips``
-    may use it.
+    Served by the ``gthread`` worker: ``prior-knowledge`` takes connections
+    that start with the HTTP/2 client preface, ``upgrade`` switches an
+    HTTP/1.1 request carrying ``Upgrade: h2c`` and ``HTTP2-Settings`` (RFC
+    7540 section 3.2; its body, up to 64 KiB, is read first, a bigger one is
+    served over HTTP/1.1), ``both`` does both. Only peers in
+    ``forwarded_allow_ips`` may use it; other clients get HTTP/1.1.
     """,
 )

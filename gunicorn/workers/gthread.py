@@ -254,6 +254,8 @@ class ThreadWorker(HTTP2Serving, LoopWorker):
             self._dispatch(conn, self._answer_error, exc)
             return
         if found is READY:
+            if self._h2c_upgrade and self._upgrade_h2c(conn):
+                return  # Upgrade: h2c (gthread_http2)
             self.enqueue_req(conn)
             return
         if found is CLOSE:
@@ -268,6 +270,15 @@ class ThreadWorker(HTTP2Serving, LoopWorker):
             # timeout, not the keep-alive one
             conn.set_timeout(self._read_timeout)
         self.poller.arm(conn)
+
+    def _upgrade_h2c(self, conn: TConn) -> bool:
+        try:
+            return self.h2_upgrade(conn)
+        except Exception as exc:
+            # the content the switch needed is malformed: answer it
+            self._idle.discard(conn)
+            self._dispatch(conn, self._answer_error, exc)
+            return True
 
     # == protocol -> pool: LoopWorker._dispatch, through enqueue_req ==========
 

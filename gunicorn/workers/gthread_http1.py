@@ -141,6 +141,32 @@ class HTTP1Driver:
                 conn.preload_end = event
                 return True
 
+    def take_content(self, conn: Any) -> bytes | None:
+        """Loop thread: the whole content of the request ``data_received``
+        found READY, taken out of the connection (for a protocol switch such
+        as ``Upgrade: h2c``, RFC 7540 section 3.2); None, and nothing taken,
+        when it is not all here yet (the request is then served as HTTP/1.1).
+        Raises the connection's errors for malformed content."""
+        h1 = conn.h1
+        if h1.client_is_waiting_for_100_continue:
+            return None
+        parts = conn.preload
+        if conn.head.chunked:
+            if conn.preload_end is None:
+                return None
+            conn.preload, conn.preload_size, conn.preload_end = None, 0, None
+            return b"".join(parts or ())
+        left = h1.expected_content()
+        if left and left > h1.buffered:
+            return None
+        chunks = []
+        while True:
+            event = h1.next_event()
+            if type(event) is not Data:
+                break
+            chunks.append(event.data)
+        return b"".join(chunks)
+
     # -- pool thread: one unit of work -----------------------------------
 
     def serve(self, worker: Any, conn: Any) -> bool:

@@ -32,7 +32,13 @@ from typing import Any
 from gunicorn import tls
 from gunicorn.http.early_hints import check_early_hint
 from gunicorn.http2.connection import HTTP2ServerConnection, HTTP2StreamIO
-from gunicorn.http2.core import detect_preface, h2c_allowed, inadequate_tls
+from gunicorn.http2.core import (
+    decode_http2_settings,
+    detect_preface,
+    h2c_allowed,
+    h2c_upgrade_settings,
+    inadequate_tls,
+)
 from gunicorn.http2.errors import HTTP2Error, HTTP2ErrorCode
 from gunicorn.workers.loop import BUSY, EPOLLIN, EPOLLOUT
 from gunicorn.workers.netio import is_client_disconnect
@@ -58,6 +64,7 @@ class HTTP2Serving:
 
     _h2conns: dict[Any, HTTP2ServerConnection]
     _h2c_prior: bool = False
+    _h2c_upgrade: bool = False
     _h2_only: bool = False
     #: gunicorn.tls offers h2 in ALPN only to workers that serve it
     serves_http2 = True
@@ -71,6 +78,8 @@ class HTTP2Serving:
         self._h2_only = bool(cfg.is_ssl) and list(protocols) == ["h2"]
         self._h2c_prior = ("h2" in protocols and not cfg.is_ssl
                            and mode in ("prior-knowledge", "both"))
+        self._h2c_upgrade = ("h2" in protocols and not cfg.is_ssl
+                             and mode in ("upgrade", "both"))
         keepalive = cfg.keepalive
         self._h2_idle = float(keepalive) if keepalive and keepalive > 0 else \
             float(cfg.timeout if cfg.timeout > 0 else 30)
@@ -113,6 +122,47 @@ class HTTP2Serving:
             return True
         h1.take_buffered()
         self.h2_start(conn, data)
+        return True
+
+    def h2_upgrade(self, conn: Any) -> bool:
+        """Loop thread, cleartext: the HTTP/1.1 request of ``conn`` (complete)
+        asks for ``Upgrade: h2c`` (RFC 7540 section 3.2). True when the
+        connection switched to HTTP/2 with that request as stream 1; False
+        to serve it as HTTP/1.1 (no such request, an untrusted peer, an
+        invalid HTTP2-Settings value, or content not all received yet)."""
+        head = conn.head
+        if head.version != (1, 1):
+            return False
+        settings = h2c_upgrade_settings(head.headers)
+        if settings is None or not h2c_allowed(self.cfg, conn.client)[1]:  # type: ignore[attr-defined]
+            return False
+        try:
+            decode_http2_settings(settings)
+        except ValueError:
+            return False
+        body = self._driver.take_content(conn)  # type: ignore[attr-defined]
+        if body is None:
+            return False
+        conn.head = None
+        # what follows the request (the client preface, frames) is HTTP/2
+        initial = conn.h1.take_buffered()
+        self._idle.discard(conn)  # type: ignore[attr-defined]
+        conn.http2 = True
+        conn.state = BUSY
+        conn.timeout = None
+        try:
+            h2c = HTTP2ServerConnection(self.cfg, conn.sock, conn.client,  # type: ignore[attr-defined]
+                                        is_ssl=False,
+                                        want_write=lambda h, c=conn: self._h2_want_write(c, h))  # type: ignore[misc]
+            jobs = h2c.initiate_upgrade(settings, head, body)
+        except (OSError, ValueError):
+            self._close_loop(conn)  # type: ignore[attr-defined]
+            return True
+        self._h2conns[conn] = h2c
+        submit = self._handoff.submit  # type: ignore[attr-defined]
+        for adapter, req in jobs:
+            submit(self._h2_run_stream, conn, h2c, adapter, req)
+        self._h2_serve(conn, initial)
         return True
 
     def h2_start(self, conn: Any, initial: bytes = b"") -> None:

@@ -441,3 +441,100 @@ def run_sync(files):
     return run_server("--worker-class", "sync", "--http-protocols", "h2,h1",
                       *tls_args(files), *APP_ARGS)
 
+
+
+def _upgrade_request(method: str, path: str, body: bytes = b"", extra: str = "") -> bytes:
+    import base64
+
+    # SETTINGS_MAX_CONCURRENT_STREAMS (3) = 100, as a base64url SETTINGS payload
+    settings = base64.urlsafe_b64encode(b"\x00\x03\x00\x00\x00\x64").rstrip(b"=").decode()
+    head = ("%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+            "Upgrade: h2c\r\nHTTP2-Settings: %s\r\n%s" % (method, path, settings, extra))
+    if body:
+        head += "Content-Length: %d\r\n" % len(body)
+    return head.encode() + b"\r\n" + body
+
+
+def _h2_after_101(sock: socket.socket) -> tuple[bytes, list]:
+    """Read the 101 answer, then speak HTTP/2 as the client of stream 1;
+    return (the 101 head, the h2 events up to stream 1's end)."""
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        data = sock.recv(65536)
+        assert data, buf
+        buf += data
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    # queues the client preface and SETTINGS; stream 1 is the request above
+    client.initiate_upgrade_connection()
+    sock.sendall(client.data_to_send())
+    events: list = []
+    data = rest
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if data:
+            events += client.receive_data(data)
+            out = client.data_to_send()
+            if out:
+                sock.sendall(out)
+            if any(isinstance(e, h2.events.StreamEnded) and e.stream_id == 1 for e in events):
+                return head, events
+        data = sock.recv(65536)
+        assert data, events
+    raise AssertionError("stream 1 did not end: %r" % events)
+
+
+@pytest.mark.parametrize("method,body", [("GET", b""), ("POST", b"abc" * 100)])
+def test_h2c_upgrade(method, body):
+    import h2.events
+
+    with gthread_h2(None, "--http2-cleartext", "upgrade", threads=2) as srv:
+        with socket.create_connection((srv.host, srv.port), timeout=20) as sock:
+            sock.sendall(_upgrade_request(method, "/echo" if body else "/", body))
+            head, events = _h2_after_101(sock)
+            assert head.startswith(b"HTTP/1.1 101 ")
+            assert b"upgrade: h2c" in head.lower()
+            responses = [e for e in events if isinstance(e, h2.events.ResponseReceived)]
+            assert responses and responses[0].stream_id == 1
+            assert dict(responses[0].headers)[b":status"] == b"200"
+            data = b"".join(e.data for e in events
+                            if isinstance(e, h2.events.DataReceived) and e.stream_id == 1)
+            if body:
+                info = json.loads(data)
+                assert info["length"] == len(body) and info["scheme"] == "http"
+            else:
+                assert data == b"hello"
+        # curl asks for the upgrade on http:// URLs with --http2
+        if shutil.which("curl"):
+            out = subprocess.run(["curl", "-s", "--http2", "-o", "/dev/null",
+                                  "-w", "%{http_version}", srv.url + "/"],
+                                 capture_output=True, text=True, timeout=20)
+            assert out.stdout == "2"
+
+
+def test_h2c_upgrade_ignored_when_not_enabled_or_malformed():
+    # prior-knowledge only: an Upgrade: h2c request is served as HTTP/1.1
+    with gthread_h2(None, "--http2-cleartext", "prior-knowledge", threads=2) as srv:
+        with socket.create_connection((srv.host, srv.port), timeout=20) as sock:
+            sock.sendall(_upgrade_request("GET", "/"))
+            data = b""
+            while b"hello" not in data:
+                chunk = sock.recv(65536)
+                assert chunk, data
+                data += chunk
+            assert data.startswith(b"HTTP/1.1 200 ")
+    with gthread_h2(None, "--http2-cleartext", "upgrade", threads=2) as srv:
+        # an HTTP2-Settings value that is not base64url: HTTP/1.1 as well
+        with socket.create_connection((srv.host, srv.port), timeout=20) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                         b"Upgrade: h2c\r\nHTTP2-Settings: %%%\r\n\r\n")
+            data = b""
+            while b"hello" not in data:
+                chunk = sock.recv(65536)
+                assert chunk, data
+                data += chunk
+            assert data.startswith(b"HTTP/1.1 200 ")
