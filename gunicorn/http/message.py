@@ -80,6 +80,20 @@ def connection_for(cfg: Any, unreader: Any, peer_addr: Any) -> ServerConnection:
     return conn
 
 
+def _limit(name: str, doc: str) -> Any:
+    """A property reading the request limit *name* of the message's
+    ``ParserSettings`` unless it was set on the message itself."""
+    key = "_" + name
+
+    def get(self: Any) -> int:
+        return self.__dict__.get(key, getattr(self._settings, name))
+
+    def put(self: Any, value: int) -> None:
+        self.__dict__[key] = value
+
+    return property(get, put, doc=doc)
+
+
 class Message:
     """Base class of parsed HTTP/1.x messages.
 
@@ -127,43 +141,14 @@ class Message:
             unreader.unread(unused)
         self.set_body_reader()
 
-    # The limits in force, from the settings (read when asked: few ever are).
-    @property
-    def limit_request_fields(self) -> int:
-        """Most field lines in a head."""
-        return self.__dict__.get("_limit_request_fields", self._settings.limit_request_fields)
-
-    @limit_request_fields.setter
-    def limit_request_fields(self, value: int) -> None:
-        self.__dict__["_limit_request_fields"] = value
-
-    @property
-    def limit_request_field_size(self) -> int:
-        """Longest field line, in bytes."""
-        return self.__dict__.get("_limit_request_field_size",
-                                 self._settings.limit_request_field_size)
-
-    @limit_request_field_size.setter
-    def limit_request_field_size(self, value: int) -> None:
-        self.__dict__["_limit_request_field_size"] = value
-
-    @property
-    def max_buffer_headers(self) -> int:
-        """Largest field section, in bytes."""
-        return self.__dict__.get("_max_buffer_headers", self._settings.max_buffer_headers)
-
-    @max_buffer_headers.setter
-    def max_buffer_headers(self, value: int) -> None:
-        self.__dict__["_max_buffer_headers"] = value
-
-    @property
-    def limit_request_line(self) -> int:
-        """Longest request-line, in bytes (0: up to the hard ceiling)."""
-        return self.__dict__.get("_limit_request_line", self._settings.limit_request_line)
-
-    @limit_request_line.setter
-    def limit_request_line(self, value: int) -> None:
-        self.__dict__["_limit_request_line"] = value
+    # The limits in force, from the settings (read when asked: few ever are);
+    # setting one overrides it for this message only.
+    limit_request_fields = _limit("limit_request_fields", "Most field lines in a head.")
+    limit_request_field_size = _limit("limit_request_field_size",
+                                      "Longest field line, in bytes.")
+    max_buffer_headers = _limit("max_buffer_headers", "Largest field section, in bytes.")
+    limit_request_line = _limit("limit_request_line",
+                                "Longest request-line, in bytes (0: up to the hard ceiling).")
 
     def force_close(self) -> None:
         """Mark the connection for closing after this message."""

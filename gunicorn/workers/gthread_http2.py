@@ -145,28 +145,17 @@ class HTTP2Serving:
             return False
         conn.head = None
         # what follows the request (the client preface, frames) is HTTP/2
-        initial = conn.h1.take_buffered()
-        self._idle.discard(conn)  # type: ignore[attr-defined]
-        conn.http2 = True
-        conn.state = BUSY
-        conn.timeout = None
-        try:
-            h2c = HTTP2ServerConnection(self.cfg, conn.sock, conn.client,  # type: ignore[attr-defined]
-                                        is_ssl=False,
-                                        want_write=lambda h, c=conn: self._h2_want_write(c, h))  # type: ignore[misc]
-            jobs = h2c.initiate_upgrade(settings, head, body)
-        except (OSError, ValueError):
-            self._close_loop(conn)  # type: ignore[attr-defined]
-            return True
-        self._h2conns[conn] = h2c
-        submit = self._handoff.submit  # type: ignore[attr-defined]
-        for adapter, req in jobs:
-            submit(self._h2_run_stream, conn, h2c, adapter, req)
-        self._h2_serve(conn, initial)
+        self.h2_start(conn, conn.h1.take_buffered(), (settings, head, body))
         return True
 
-    def h2_start(self, conn: Any, initial: bytes = b"") -> None:
-        """Loop thread: serve ``conn`` as HTTP/2 from now on."""
+    def h2_start(self, conn: Any, initial: bytes = b"",
+                 upgrade: tuple[str, Any, bytes] | None = None) -> None:
+        """Loop thread: serve ``conn`` as HTTP/2 from now on.
+
+        *initial*: bytes already read (h2c); *upgrade*: (HTTP2-Settings value,
+        request head, its body) of an ``Upgrade: h2c`` request, which becomes
+        stream 1.
+        """
         self._idle.discard(conn)  # type: ignore[attr-defined]
         conn.http2 = True
         # BUSY: the generic idle sweep and stop drain leave it to this mixin
@@ -176,11 +165,16 @@ class HTTP2Serving:
             h2c = HTTP2ServerConnection(self.cfg, conn.sock, conn.client,  # type: ignore[attr-defined]
                                         is_ssl=conn.is_ssl,
                                         want_write=lambda h, c=conn: self._h2_want_write(c, h))  # type: ignore[misc]
-        except OSError:
+            jobs = h2c.initiate_upgrade(*upgrade) if upgrade is not None else ()
+        except (OSError, ValueError):
             self._close_loop(conn)  # type: ignore[attr-defined]
             return
         self._h2conns[conn] = h2c
-        h2c.initiate_connection()
+        if upgrade is None:
+            h2c.initiate_connection()
+        submit = self._handoff.submit  # type: ignore[attr-defined]
+        for adapter, req in jobs:
+            submit(self._h2_run_stream, conn, h2c, adapter, req)
         if conn.is_ssl:
             try:
                 version, cipher = conn.sock.version(), conn.sock.cipher()[0]
