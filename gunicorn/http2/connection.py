@@ -293,6 +293,9 @@ class HTTP2StreamIO(Stream):
                         proto.reset_stream(sid, E.CANCEL)
                         conn._flush_locked()
                         raise StreamCancelled(sid, "no flow-control credit in time", E.CANCEL)
+                    # HEADERS are not flow-controlled (RFC 9113 section 6.9):
+                    # a head held for the first DATA goes out while we wait
+                    conn._flush_locked()
                     self._wait(left)
 
     def sendfile(self, file: Any, offset: int, count: int) -> None:

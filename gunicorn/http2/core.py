@@ -47,7 +47,9 @@ streams we reset because of the peer, refused streams -- (CVE-2023-44487
 frames and tiny WINDOW_UPDATEs, and a bound on a header block's size and
 number of CONTINUATION frames.  HPACK output is bounded by a hard header list
 limit above the advertised SETTINGS_MAX_HEADER_LIST_SIZE; between the two the
-request is answered 431 on its stream.
+request is answered 431 on its stream.  Our HPACK encoder's dynamic table is
+bounded too (``ENCODER_TABLE_SIZE``), whatever SETTINGS_HEADER_TABLE_SIZE the
+peer advertises.
 
 Flow control is tied to consumption: request DATA stays in the stream's
 buffer, and the stream window is only re-opened when ``HTTP2Stream.read_body``
@@ -70,7 +72,7 @@ from h2.config import H2Configuration
 from h2.connection import H2Connection
 from h2.exceptions import H2Error, ProtocolError
 from h2.settings import SettingCodes, Settings
-from hpack import Decoder
+from hpack import Decoder, Encoder
 from hpack.exceptions import HPACKError, OversizedHeaderListError
 
 from gunicorn.http.core.settings import settings_for
@@ -170,7 +172,7 @@ class FloodLimits:
         settings: SETTINGS frames without ACK.
         priorities: PRIORITY frames.
         empty_frames: DATA frames with no content and no END_STREAM, PING ACKs
-            we did not ask for, frames of unknown type.
+            and SETTINGS ACKs we did not ask for, frames of unknown type.
         small_window_updates: WINDOW_UPDATE frames with an increment below
             ``small_window_update`` octets.
         small_window_update: the increment (octets) below which a
@@ -268,6 +270,32 @@ class _CapturingDecoder(Decoder):
         headers = self.captured
         self.captured = None
         return headers or []
+
+
+# The most octets of HPACK dynamic table our encoder uses for response
+# fields, whatever SETTINGS_HEADER_TABLE_SIZE the peer advertises: the
+# encoder may use less than the peer allows (RFC 7541 section 4.2), and a
+# peer advertising 2**32-1 would otherwise make the table keep every distinct
+# response field of a long connection.  4096 is the initial value (RFC 9113
+# section 6.5.2).
+ENCODER_TABLE_SIZE = 4096
+
+
+class _BoundedEncoder(Encoder):
+    """HPACK encoder whose dynamic table never exceeds ENCODER_TABLE_SIZE.
+
+    ``h2`` sets ``header_table_size`` to the peer's SETTINGS_HEADER_TABLE_SIZE;
+    a smaller value is honoured (and signalled with a dynamic table size
+    update), a larger one is cut to the bound.
+    """
+
+    @property  # type: ignore[override]
+    def header_table_size(self) -> int:
+        return self.header_table.maxsize
+
+    @header_table_size.setter
+    def header_table_size(self, value: int) -> None:
+        Encoder.header_table_size.fset(self, min(int(value), ENCODER_TABLE_SIZE))  # type: ignore[attr-defined]
 
 
 def _remember(table: dict[int, None], stream_id: int) -> None:
@@ -368,6 +396,7 @@ class HTTP2ServerProtocol:
         })
         self._decoder = _CapturingDecoder(hard)
         h2.decoder = self._decoder
+        h2.encoder = _BoundedEncoder()
         self.h2_conn = h2
         self.streams: dict[int, HTTP2Stream] = {}
 
@@ -378,6 +407,7 @@ class HTTP2ServerProtocol:
         self._preface_done = False
         self._settings_seen = False
         self._settings_acked = False
+        self._settings_unacked = 0  # our SETTINGS frames not acknowledged yet
         self._terminated = False
         self._goaway_last: int | None = None
         self._peer_goaway = False
@@ -435,6 +465,7 @@ class HTTP2ServerProtocol:
             (SettingCodes.MAX_FRAME_SIZE, self.max_frame_size),
             (SettingCodes.MAX_HEADER_LIST_SIZE, self.max_header_list_size),
         ))
+        self._settings_unacked += 1
         grow = self.connection_window - 65535
         if grow > 0:
             h2.increment_flow_control_window(grow)
@@ -726,6 +757,13 @@ class HTTP2ServerProtocol:
                 if length:
                     # RFC 9113 section 6.5
                     self._connection_error(E.FRAME_SIZE_ERROR, "SETTINGS ACK with a payload")
+                    return
+                if self._settings_unacked:
+                    self._settings_unacked -= 1
+                elif not self._empty_bucket.take(self._clock()):
+                    # an ACK we did not ask for costs work and means nothing
+                    self._connection_error(E.ENHANCE_YOUR_CALM,
+                                           "flood of SETTINGS ACK frames")
                     return
             elif not self._settings_bucket.take(self._clock()):
                 self._connection_error(E.ENHANCE_YOUR_CALM, "SETTINGS flood")
