@@ -35,6 +35,7 @@ from typing import Any, cast
 from gunicorn.http.stream import Stream
 
 from .core import H2C_SWITCHING_PROTOCOLS, HTTP2ServerProtocol
+from .driver_base import DriverAttributes
 from .errors import HTTP2ConnectionError, HTTP2Error, HTTP2ErrorCode, HTTP2StreamError
 from .events import (
     ConnectionTerminated,
@@ -401,7 +402,7 @@ class HTTP2StreamIO(Stream):
         return bool(self.stream.response_headers_sent)
 
 
-class HTTP2ServerConnection:
+class HTTP2ServerConnection(DriverAttributes):
     """One HTTP/2 server connection shared by a loop thread and pool threads.
 
     Args:
@@ -447,26 +448,6 @@ class HTTP2ServerConnection:
         self.started = self.last_activity
 
     # -- gunicorn 25 attributes -------------------------------------------------
-
-    @property
-    def streams(self) -> dict[int, Any]:
-        """Open streams (stream id -> HTTP2Stream)."""
-        return self.protocol.streams
-
-    @property
-    def h2_conn(self) -> Any:
-        """The underlying ``h2.connection.H2Connection``."""
-        return self.protocol.h2_conn
-
-    initial_window_size = property(lambda self: self.protocol.initial_window_size)
-    max_concurrent_streams = property(lambda self: self.protocol.max_concurrent_streams)
-    max_frame_size = property(lambda self: self.protocol.max_frame_size)
-    max_header_list_size = property(lambda self: self.protocol.max_header_list_size)
-
-    @property
-    def is_closed(self) -> bool:
-        """True once the socket side or the protocol is over."""
-        return self.closed or self.protocol.is_closed
 
     @property
     def pending_output(self) -> int:
@@ -639,16 +620,7 @@ class HTTP2ServerConnection:
                             assert adapter.cond is not None  # created before waiting is set
                             adapter.cond.notify()
             elif cls is RequestRejected:
-                rejected = cast(RequestRejected, ev)
-                error = rejected.error
-                status = int(getattr(error, "status_code", 400) or 400)
-                try:
-                    rest = proto.send_error(rejected.stream_id, status, str(error) or None)
-                except HTTP2Error:
-                    continue
-                if rest:
-                    # the window is too small for the message: end it short
-                    proto.reset_stream(rejected.stream_id, E.CANCEL)
+                proto.answer_rejected(cast(RequestRejected, ev))
             elif cls is ConnectionTerminated:
                 for adapter in adapters.values():
                     if adapter.waiting:
@@ -706,16 +678,6 @@ class HTTP2ServerConnection:
             except (OSError, ValueError):
                 pass
             self._out.clear()
-
-    @property
-    def active_streams(self) -> int:
-        """Streams whose application still runs or whose exchange is open."""
-        return max(len(self.adapters), self.protocol.active_streams)
-
-    @property
-    def draining(self) -> bool:
-        """True once a graceful GOAWAY went either way."""
-        return self.protocol.draining
 
     # -- gunicorn 25 methods --------------------------------------------------------
 

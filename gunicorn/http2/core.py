@@ -1331,6 +1331,20 @@ class HTTP2ServerProtocol:
         taken = self.send_data(stream_id, body, end_stream=True)
         return body[taken:]
 
+    def answer_rejected(self, event: RequestRejected) -> None:
+        """Answer a request the field rules rejected (``RequestRejected``)
+        with its error status on its stream; when the peer's window cannot
+        take the whole message, the stream is reset (CANCEL) after what fit.
+        A stream that cannot be answered any more is left alone."""
+        error = event.error
+        status = int(getattr(error, "status_code", 400) or 400)
+        try:
+            rest = self.send_error(event.stream_id, status, str(error) or None)
+        except HTTP2Error:
+            return
+        if rest:
+            self.reset_stream(event.stream_id, E.CANCEL)
+
     def close(self, error_code: int = E.NO_ERROR, last_stream_id: int | None = None,
               additional_data: bytes = b"") -> None:
         """Send GOAWAY (RFC 9113 section 6.8).
