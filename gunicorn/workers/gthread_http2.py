@@ -27,23 +27,43 @@ connection gets GOAWAY(NO_ERROR) and is closed once its streams are done or
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gunicorn import tls
 from gunicorn.http.early_hints import check_early_hint
-from gunicorn.http2.connection import HTTP2ServerConnection, HTTP2StreamIO
-from gunicorn.http2.core import (
-    decode_http2_settings,
-    detect_preface,
-    h2c_allowed,
-    h2c_upgrade_settings,
-    inadequate_tls,
-)
 from gunicorn.http2.errors import HTTP2Error, HTTP2ErrorCode
 from gunicorn.workers.loop import BUSY, EPOLLIN, EPOLLOUT
 from gunicorn.workers.netio import is_client_disconnect
 
+if TYPE_CHECKING:
+    from gunicorn.http2.connection import HTTP2ServerConnection, HTTP2StreamIO
+    from gunicorn.http2.core import (
+        decode_http2_settings,
+        detect_preface,
+        h2c_allowed,
+        h2c_upgrade_settings,
+        inadequate_tls,
+    )
+
 __all__ = ["HTTP2Serving", "SETTINGS_TIMEOUT"]
+
+
+def _load_http2_layer() -> None:
+    """Import the HTTP/2 layer (and with it ``h2``) into this module.
+
+    Called from ``h2_setup`` in the worker process: the arbiter imports the
+    worker class but never serves a connection, so it does not carry h2,
+    hpack and hyperframe in its memory.
+    """
+    global HTTP2ServerConnection, HTTP2StreamIO, decode_http2_settings, detect_preface
+    global h2c_allowed, h2c_upgrade_settings, inadequate_tls
+    from gunicorn.http2 import connection, core
+
+    HTTP2ServerConnection, HTTP2StreamIO = (  # type: ignore[misc]
+        connection.HTTP2ServerConnection, connection.HTTP2StreamIO)
+    decode_http2_settings, detect_preface = core.decode_http2_settings, core.detect_preface
+    h2c_allowed, h2c_upgrade_settings = core.h2c_allowed, core.h2c_upgrade_settings
+    inadequate_tls = core.inadequate_tls
 
 #: seconds the peer has to acknowledge our SETTINGS (RFC 9113 section 6.5.3)
 SETTINGS_TIMEOUT = 10.0
@@ -71,6 +91,7 @@ class HTTP2Serving:
 
     def h2_setup(self) -> None:
         """Read the HTTP/2 settings once (called from ``start_serving``)."""
+        _load_http2_layer()
         cfg = self.cfg  # type: ignore[attr-defined]
         self._h2conns = {}
         protocols = cfg.http_protocols or ()

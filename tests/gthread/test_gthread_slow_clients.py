@@ -102,12 +102,16 @@ def test_slowloris_at_the_connection_cap_does_not_lock_out_new_clients():
 
 def test_cap_closes_idle_keepalive_before_incomplete_requests():
     # at the cap, an idle keep-alive connection is the first one given up
-    with run_server(APP, "-k", "gthread", "--threads", "2", "--worker-connections", "4",
+    with run_server(APP, "-k", "gthread", "--threads", "1", "--worker-connections", "5",
                     "--keep-alive", "20") as srv:
-        with connect(srv) as idle:
+        with connect(srv) as idle, connect(srv) as probe:
             r = ResponseReader(idle)
             idle.sendall(get("/first"))
             assert r.read_response()[0] == 200
+            # one pool thread: once the probe is answered, the first
+            # connection was handed back to the loop (idle keep-alive)
+            probe.sendall(get("/probe"))
+            assert ResponseReader(probe).read_response()[0] == 200
             partial = []
             try:
                 for _ in range(3):
@@ -116,7 +120,7 @@ def test_cap_closes_idle_keepalive_before_incomplete_requests():
                     partial.append(s)
                 status, elapsed, _ = timed_get(srv)
                 assert status == 200 and elapsed < 1.0, elapsed
-                # the kept-alive connection was closed to make room ...
+                # the longest-idle keep-alive connection was closed to make room ...
                 assert r.is_closed(timeout=5.0)
                 # ... and the incomplete requests are still served
                 for s in partial:
