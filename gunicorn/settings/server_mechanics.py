@@ -499,8 +499,8 @@ RootPath = define(
     desc="""
     ASGI ``root_path``: the prefix under which the application is mounted.
 
-    For the coming ``asgi`` worker; WSGI applications get their mount
-    prefix from ``SCRIPT_NAME``.
+    Used by the ``asgi`` worker (scope ``root_path``); WSGI applications get
+    their mount prefix from ``SCRIPT_NAME``.
     """,
 )
 
@@ -533,7 +533,7 @@ WebsocketMaxMessageSize = define(
     desc="""
     Largest WebSocket message in bytes the ``asgi`` worker accepts (16 MiB by default).
 
-    For the coming ``asgi`` worker: a larger message will close the
-    connection with code 1009 (RFC 6455 section 7.4.1).
+    A larger message closes the connection with code 1009 (RFC 6455 section
+    7.4.1).
     """,
 )

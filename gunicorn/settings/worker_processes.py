@@ -43,12 +43,11 @@ WorkerClass = define(
     desc="""
     Kind of worker: a short name, a dotted class path, or ``egg:DIST#NAME``.
 
-    This release has the ``sync`` and ``gthread`` workers; ``sync`` with more
-    than one thread runs as ``gthread``. A third-party worker class that is
-    installed (for example ``uvicorn_worker.UvicornWorker``) is named by its
-    dotted path. The ``gevent``, ``gevent_wsgi``, ``gevent_pywsgi``,
-    ``eventlet``, ``tornado`` and ``asgi`` workers are coming: naming one
-    now stops the start with a message listing the available workers.
+    The built-in workers are ``sync``, ``gthread``, ``gevent``,
+    ``gevent_wsgi``/``gevent_pywsgi``, ``eventlet`` (deprecated), ``tornado``
+    and ``asgi`` (ASGI 3.0 applications); ``sync`` with more than one thread
+    runs as ``gthread``. A third-party worker class that is installed (for
+    example ``uvicorn_worker.UvicornWorker``) is named by its dotted path.
     """,
 )
 
@@ -81,8 +80,8 @@ WorkerConnections = define(
     desc="""
     Most client connections one worker holds open at the same time.
 
-    Applies to the ``gthread`` worker (and to the coming ``gevent``,
-    ``eventlet`` and ``asgi`` workers); ``sync`` holds one at a time.
+    Applies to the ``gthread``, ``gevent``, ``gevent_pywsgi`` and
+    ``eventlet`` and ``asgi`` workers; ``sync`` holds one at a time.
     """,
 )
 
@@ -181,9 +180,8 @@ ASGILoop = define(
     desc="""
     Event loop for the ``asgi`` worker: ``auto``, ``asyncio`` or ``uvloop``.
 
-    The ``asgi`` worker is coming; until then the value is checked and kept
-    for configuration files written for it. ``auto`` will pick uvloop when
-    it is installed.
+    ``auto`` picks uvloop when it is installed, else asyncio; ``uvloop``
+    falls back to asyncio with a warning when uvloop is missing.
     """,
 )
 
@@ -196,11 +194,11 @@ ASGILifespan = define(
     validator=validate_asgi_lifespan,
     default="auto",
     desc="""
-    ASGI lifespan protocol for the coming ``asgi`` worker: ``auto``, ``on`` or ``off``.
+    ASGI lifespan protocol of the ``asgi`` worker: ``auto``, ``on`` or ``off``.
 
-    ``auto`` will try it and carry on when the application does not support
-    it; ``on`` makes a failure fatal; ``off`` never sends lifespan events.
-    Checked and kept until the ``asgi`` worker is available.
+    ``auto`` tries it and carries on when the application does not support
+    it; ``on`` makes a startup failure fatal (the worker does not boot and
+    the application's message is logged); ``off`` never sends lifespan events.
     """,
 )
 
@@ -216,7 +214,7 @@ ASGIDisconnectGracePeriod = define(
     desc="""
     Seconds an ASGI request task may run after its client disconnected before it is cancelled.
 
-    For the coming ``asgi`` worker: gives the application time to notice
+    Used by the ``asgi`` worker: gives the application time to notice
     ``http.disconnect`` and clean up.
     """,
 )

@@ -1,7 +1,8 @@
 """Worker classes. ``SUPPORTED_WORKERS`` maps the ``-k`` short names to class paths.
 
 The table is gunicorn 25.0's, so code that reads it finds every name it knows.
-This release ships the ``sync`` and ``gthread`` workers; the others are
+This release ships the ``sync``, ``gthread``, ``gevent``,
+``gevent_wsgi``/``gevent_pywsgi`` and ``eventlet`` workers; the others are
 coming. Naming one that is not here yet is refused with one clear message
 (:func:`unavailable_worker_message`) instead of an import traceback.
 """

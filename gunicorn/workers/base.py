@@ -154,11 +154,16 @@ class Worker:
                                    callback=self._source_changed)
         self.load_wsgi()
         if self.reloader:
-            self.reloader.start()
+            self.start_reloader()
 
         cfg.post_worker_init(self)
         self.booted = True
         self.run()
+
+    def start_reloader(self) -> None:
+        """Start ``self.reloader`` (a thread). Workers whose threads are green
+        threads override it to run the watcher on an OS thread."""
+        self.reloader.start()
 
     def _open_self_pipe(self) -> None:
         """(Re)create PIPE: signals write to it to wake a sleeping loop."""

@@ -66,8 +66,7 @@ class LoopWorker(base.Worker):
         self._accept_resume_at = 0.0
         self._listeners: dict[int, Listener] = {}
         self._acceptors: dict[Any, Listener] = {}
-        # settings read on every request, cached (they cannot change without
-        # a new worker)
+        # read on every request: cached (settings change only with a new worker)
         self._keepalive = cfg.keepalive
         self._read_timeout = float(cfg.timeout) if cfg.timeout > 0 else 30.0
         self._selector_fallback = False

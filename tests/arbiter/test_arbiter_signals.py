@@ -17,11 +17,18 @@ from tests.arbiter.arbiter_helpers import (
     wait_file,
     wait_until,
 )
-from tests.support.server import WORKER_ARGS, children_of, run_server
+from tests.support.server import WORKER_ARGS, children_of, run_server, skip_foreign_http
 
 APP = ("--pythonpath", "tests/workers/apps", "arbiter_testapp:app")
 
 each_worker = pytest.mark.parametrize("worker", sorted(WORKER_ARGS))
+
+
+def _skip_without_pre_request_line(worker):
+    """These tests find the request in flight by the pre_request hook's debug line
+    (gevent_pywsgi is covered by tests/workers_async/test_async_lifecycle.py)."""
+    skip_foreign_http(worker, "the pre_request hook, whose debug line tells these "
+                      "tests that the request is in flight")
 
 
 def get(srv, path, timeout=5.0):
@@ -49,6 +56,7 @@ def test_startup_log_lines_and_server_software():
 
 @each_worker
 def test_term_drains_in_flight_request(worker):
+    _skip_without_pre_request_line(worker)
     with run_server(*APP, *WORKER_ARGS[worker], "-w", "1", "--graceful-timeout", "10", "--log-level", "debug") as srv:
         result = {}
 
@@ -69,6 +77,7 @@ def test_term_drains_in_flight_request(worker):
 
 @each_worker
 def test_term_bounded_by_graceful_timeout(worker):
+    _skip_without_pre_request_line(worker)
     with run_server(*APP, *WORKER_ARGS[worker], "-w", "1", "--graceful-timeout", "1", "--log-level", "debug") as srv:
         t = threading.Thread(target=lambda: _swallow(get, srv, "/sleep?s=30", 10), daemon=True)
         t.start()
@@ -92,6 +101,7 @@ def _swallow(fn, *args):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGQUIT])
 @each_worker
 def test_int_quit_stop_fast(sig, worker):
+    _skip_without_pre_request_line(worker)
     with run_server(*APP, *WORKER_ARGS[worker], "-w", "2", "--graceful-timeout", "20", "--log-level", "debug") as srv:
         srv.wait_workers(2)
         t = threading.Thread(target=lambda: _swallow(get, srv, "/sleep?s=20", 25), daemon=True)
@@ -283,6 +293,7 @@ def test_usr1_reopens_logs_in_master_and_workers(tmp_path):
 @each_worker
 def test_no_worker_outlives_master(sig, worker):
     """Busy and idle workers are gone once the master is (parent-death signal + bounded drain)."""
+    _skip_without_pre_request_line(worker)
     with run_server(*APP, *WORKER_ARGS[worker], "-w", "2", "--graceful-timeout", "1", "--log-level", "debug") as srv:
         workers = srv.wait_workers(2)
         t = threading.Thread(target=lambda: try_get(srv.host, srv.port, "/sleep?s=30"), daemon=True)

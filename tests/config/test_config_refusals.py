@@ -1,16 +1,16 @@
 """Settings this release recognises but cannot honour yet are refused at start.
 
-``--protocol uwsgi`` and the gunicorn 25.0 worker classes that are still to
-come (gevent, eventlet, tornado, asgi) stop the server before it binds, with
-one clear ``Error:`` line, no traceback, and exit status 1: the status of any
-other bad configuration, such as a worker class that does not exist.
+``--protocol uwsgi`` stops the server before it binds, with one clear
+``Error:`` line, no traceback, and exit status 1: the status of any other bad
+configuration, such as a worker class that does not exist.  Every gunicorn
+25.0 built-in worker class is available; the refusal of a built-in worker
+whose module is missing (a trimmed installation) is checked in-process.
 Real ``python -m gunicorn`` processes; each is always stopped.
 """
 
 from __future__ import annotations
 
 import os
-import re
 
 import pytest
 
@@ -22,17 +22,8 @@ from tests.support.client import parse_response_head, raw_request
 from tests.support.server import WORKER_ARGS, run_server
 
 UWSGI_REFUSAL = "Error: protocol 'uwsgi' is not available in this release"
-AVAILABLE = "Available: sync, gthread, or an installed third-party worker class"
-
-COMING_WORKERS = [
-    "gevent", "gevent_wsgi", "gevent_pywsgi", "eventlet", "tornado", "asgi",
-    "gunicorn.workers.ggevent.GeventWorker",
-    "gunicorn.workers.ggevent.GeventPyWSGIWorker",
-    "gunicorn.workers.geventlet.EventletWorker",
-    "gunicorn.workers.gtornado.TornadoWorker",
-    "gunicorn.workers.gasgi.ASGIWorker",
-    "egg:gunicorn#gevent",
-]
+BUILT_IN = ["sync", "gthread", "gevent", "gevent_wsgi", "gevent_pywsgi", "eventlet", "tornado",
+            "asgi"]
 
 
 @pytest.fixture
@@ -117,30 +108,43 @@ def test_bad_worker_class_has_the_same_exit_status(project):
     assert "Listening at" not in output and "Booting worker" not in output
 
 
-# -- worker classes that are coming ----------------------------------------------------
+# -- a built-in worker whose module is missing ------------------------------------------
 
 
-@pytest.mark.parametrize("worker_class", COMING_WORKERS)
-def test_coming_worker_refused_with_the_available_ones(project, worker_class):
-    status, output = _run_to_exit("-k", worker_class, "app:app", cwd=str(project))
-    _assert_refused(status, output,
-                    "Error: worker class %r is not available in this release" % worker_class)
-    assert AVAILABLE in output
-    assert "coming: gevent, eventlet, tornado and asgi" in output
-    assert "class uri" not in output and "ModuleNotFoundError" not in output
+@pytest.fixture
+def without_tornado(monkeypatch):
+    """Pretend the tornado worker module is not installed (a trimmed package)."""
+    present = workers._module_present
+    monkeypatch.setattr(workers, "_module_present",
+                        lambda module: module != "gunicorn.workers.gtornado" and present(module))
 
 
-@pytest.mark.parametrize("worker_class", ["gevent", "asgi"])
-def test_coming_worker_refused_by_check_config(project, worker_class):
-    status, output = _run_to_exit("--check-config", "-k", worker_class, "app:app",
-                                  cwd=str(project))
-    _assert_refused(status, output, "worker class %r is not available" % worker_class)
+@pytest.mark.parametrize("uri", ["tornado", "gunicorn.workers.gtornado.TornadoWorker",
+                                 "egg:gunicorn#tornado"])
+def test_missing_built_in_worker_refused_with_the_available_ones(without_tornado, uri):
+    from gunicorn import util
+
+    with pytest.raises(util.WorkerNotAvailable) as exc:
+        util.load_class(uri)
+    message = str(exc.value)
+    assert "not available in this release" in message
+    assert ("Available: sync, gthread, gevent, gevent_wsgi, gevent_pywsgi, eventlet, asgi, "
+            "or an installed third-party worker class") in message
+    assert "tornado" in message.split("Available")[0]
 
 
-def test_coming_worker_refused_in_a_config_file(project):
-    (project / "gunicorn.conf.py").write_text('worker_class = "eventlet"\n')
-    status, output = _run_to_exit("app:app", cwd=str(project))
-    _assert_refused(status, output, "Error: worker class 'eventlet' is not available")
+def test_every_built_in_worker_is_available():
+    from gunicorn import util
+    from gunicorn.workers.base import Worker
+
+    assert workers.available_workers() == BUILT_IN
+    assert workers.coming_workers() == []
+    for short in BUILT_IN:
+        assert workers.unavailable_worker_message(short) is None
+        assert issubclass(util.load_class(short), Worker)
+    # a loggers lookup is not a worker lookup
+    with pytest.raises(RuntimeError, match="class uri"):
+        util.load_class("gevent", section="gunicorn.loggers")
 
 
 APPS_WORKER = '''\
@@ -181,7 +185,6 @@ class Embedded(BaseApplication):
 
 @pytest.mark.parametrize("options, message", [
     ({"protocol": "uwsgi"}, "protocol 'uwsgi' is not available"),
-    ({"worker_class": "tornado"}, "worker class 'tornado' is not available"),
 ])
 def test_embedding_application_refused(options, message, capsys):
     with pytest.raises(SystemExit) as exc:
@@ -215,23 +218,7 @@ def test_check_supported_unit():
     with pytest.raises(ConfigError):
         cfg.validate()
     cfg.set("protocol", "http")
-    for worker_class in ("sync", "gthread", "uvicorn_worker.UvicornWorker",
-                         "gunicorn.workers.sync.SyncWorker"):
+    for worker_class in BUILT_IN + ["uvicorn_worker.UvicornWorker",
+                                    "gunicorn.workers.sync.SyncWorker"]:
         cfg.set("worker_class", worker_class)
         cfg.check_supported()
-    cfg.set("worker_class", "gevent")
-    with pytest.raises(ConfigError, match=re.escape(AVAILABLE)):
-        cfg.check_supported()
-
-
-def test_util_load_class_refuses_coming_workers_without_importing():
-    from gunicorn import util
-
-    for uri in COMING_WORKERS:
-        with pytest.raises(util.WorkerNotAvailable, match="not available in this release"):
-            util.load_class(uri)
-    # a loggers lookup is not a worker lookup
-    with pytest.raises(RuntimeError, match="class uri"):
-        util.load_class("gevent", section="gunicorn.loggers")
-    assert workers.available_workers() == ["sync", "gthread"]
-    assert workers.coming_workers() == ["gevent", "eventlet", "tornado", "asgi"]

@@ -14,7 +14,7 @@ import re
 import pytest
 
 from tests.support.client import header, parse_response_head, raw_request
-from tests.support.server import WORKER_ARGS, run_server
+from tests.support.server import WORKER_ARGS, run_server, skip_foreign_http
 
 APP = ("--chdir", "tests/integration", "nginx_app:app")
 # an error-log line: "[date] [pid] [LEVEL] message"
@@ -23,6 +23,8 @@ LOG_LINE = re.compile(r"^\[[^\]]+\] \[\d+\] \[(DEBUG|INFO|WARNING|ERROR|CRITICAL
 
 @pytest.fixture(scope="module", params=sorted(WORKER_ARGS))
 def server(request):
+    skip_foreign_http(request.param, "the SCRIPT_NAME request field from a trusted "
+                      "forwarder (gunicorn's environ builder)")
     # access lines on stdout: the marker request's line tells when the worker is done
     with run_server(*WORKER_ARGS[request.param], "--forwarded-allow-ips", "127.0.0.1",
                     "--access-logfile", "-", "--access-logformat", "ACCESS %(r)s %(s)s",

@@ -14,13 +14,15 @@ import time
 
 import pytest
 
-from tests.support.server import WORKER_ARGS, run_server
+from tests.support.server import WORKER_ARGS, run_server, skip_foreign_http
 
 APP = "tests.wsgi.apps.short_body_app:app"
 
 
 @pytest.fixture(params=sorted(WORKER_ARGS))
 def server(request, tmp_path):
+    skip_foreign_http(request.param, "content cut short raising in wsgi.input with "
+                      "no response sent (gevent answers 500)")
     log = tmp_path / "short-body.log"
     log.touch()
     with run_server(*WORKER_ARGS[request.param], "--log-level", "debug", APP,
