@@ -276,3 +276,45 @@ def test_a_driver_feeding_the_connection_itself():
     head = conn.next_event()
     assert isinstance(head, RequestHead) and head.path == "/b"
     assert conn.next_event() is not NEED_DATA
+
+
+@pytest.mark.parametrize("size", [16 * 1024, 64 * 1024, 3 * 1024 * 1024 + 7])
+def test_head_and_big_content_in_gather_writes_on_a_real_socket(size):
+    """A head with big content on a plain socket goes out with sendmsg (no
+    copy of the content); a socket that takes only part of it at a time
+    (small buffers, a timeout set) still gets every byte, in order."""
+    import threading
+
+    from gunicorn.http.stream import VECTOR_MIN
+
+    assert size >= VECTOR_MIN
+    a, b = socket.socketpair()
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    a.settimeout(10)  # sendmsg may then return after a partial write
+    received = bytearray()
+
+    def drain():
+        while True:
+            chunk = b.recv(65536)
+            if not chunk:
+                return
+            received.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    try:
+        conn = ServerConnection.for_request("GET", (1, 1))
+        stream = HTTP1Stream(conn, a)
+        body = os.urandom(size)
+        taken = stream.send_head(200, [("Content-Length", str(size))], content_length=size,
+                                 data=body)
+        stream.end()
+        assert taken == size
+    finally:
+        a.close()
+        reader.join(10)
+        b.close()
+    head, _, content = bytes(received).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"Content-Length: %d" % size in head
+    assert content == body
