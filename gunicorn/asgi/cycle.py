@@ -27,9 +27,21 @@ from gunicorn.workers import netio
 
 from .scope import ASGIResponseInfo, access_environ, check_response_headers, response_start
 
-__all__ = ["ASGICycle", "HTTP1Cycle"]
+__all__ = ["ASGICycle", "HTTP1Cycle", "take_start"]
 
 _DISCONNECT = {"type": "http.disconnect"}
+
+
+def take_start(cycle: Any, message: dict[str, Any]) -> None:
+    """Record an ``http.response.start`` message on *cycle* (an HTTP/1.1 or
+    HTTP/2 cycle): status, checked headers, whether trailers follow.
+    Raises RuntimeError when the message comes twice."""
+    if cycle._start is not None:
+        raise RuntimeError("http.response.start sent twice")
+    status, headers, cycle._trailers = response_start(message)
+    cycle._start = (status, headers)
+    cycle.resp.status = status
+    cycle.resp.headers = headers
 
 
 class ASGICycle:
@@ -292,12 +304,7 @@ class HTTP1Cycle(ASGICycle):
                 self.wake()
             await self.proto.drain()
         elif kind == "http.response.start":
-            if self._start is not None:
-                raise RuntimeError("http.response.start sent twice")
-            status, headers, self._trailers = response_start(message)
-            self._start = (status, headers)
-            self.resp.status = status
-            self.resp.headers = headers
+            take_start(self, message)
         elif kind == "http.response.trailers":
             if not self._trailers or not self._body_ended or self.complete:
                 raise RuntimeError("http.response.trailers not allowed now")

@@ -23,8 +23,8 @@ from typing import Any
 from gunicorn.http2.async_connection import AsyncHTTP2Connection, StreamCancelled
 from gunicorn.http2.errors import HTTP2ConnectionError, HTTP2Error
 
-from .cycle import ASGICycle
-from .scope import ASGIResponseInfo, check_response_headers, http_scope, response_start
+from .cycle import ASGICycle, take_start
+from .scope import ASGIResponseInfo, check_response_headers, http_scope
 
 __all__ = ["HTTP2Session", "HTTP2Cycle"]
 
@@ -229,12 +229,7 @@ class HTTP2Cycle(ASGICycle):
                 if end:
                     self._completed()
             elif kind == "http.response.start":
-                if self._start is not None:
-                    raise RuntimeError("http.response.start sent twice")
-                status, headers, self._trailers = response_start(message)
-                self._start = (status, headers)
-                self.resp.status = status
-                self.resp.headers = headers
+                take_start(self, message)
             elif kind == "http.response.trailers":
                 if not self._trailers or not self._body_ended or self.complete:
                     raise RuntimeError("http.response.trailers not allowed now")
