@@ -21,6 +21,7 @@ import asyncio
 from typing import Any
 
 from gunicorn.http.core import NEED_DATA, LocalProtocolError, RequestHead, ServerConnection
+from gunicorn.http2 import H2_ONLY_RESPONSE
 from gunicorn.workers import netio
 
 from .cycle import HTTP1Cycle
@@ -32,11 +33,6 @@ __all__ = ["ASGIProtocol", "READ_HIGH", "H2_ONLY_RESPONSE"]
 #: buffered request bytes above which reading pauses until the app receives
 READ_HIGH = 256 * 1024
 
-_H2_ONLY_BODY = b"This server speaks HTTP/2 only: offer h2 through ALPN.\n"
-#: the answer to a TLS client that did not offer h2 when only h2 is served
-H2_ONLY_RESPONSE = (b"HTTP/1.1 505 HTTP Version Not Supported\r\n"
-                    b"Content-Type: text/plain\r\nConnection: close\r\n"
-                    b"Content-Length: %d\r\n\r\n" % len(_H2_ONLY_BODY)) + _H2_ONLY_BODY
 
 _EXTENSIONS_H1: dict[str, dict[str, Any]] = {"http.response.trailers": {}, "http.response.informational": {},
                   "http.response.early_hint": {}}

@@ -121,19 +121,11 @@ class Message:
         self.headers: list[tuple[str, str]] = []
         self.trailers: list[tuple[str, str]] = []
 
-        # the connection is kept on the unreader for the requests after this
-        # one; settings_for() gives new settings after any cfg.set()
-        settings = self._settings = settings_for(cfg)
-        conn = getattr(unreader, "connection", None)
-        if type(conn) is not ServerConnection or conn.peer_addr is not peer_addr:
-            conn = ServerConnection(settings, peer_addr)
-            try:
-                unreader.connection = conn
-            except AttributeError:
-                pass
-        elif conn.settings is not settings:
-            conn.use_settings(settings)
-        self.connection = conn
+        # the connection is kept on the unreader for the requests after this one
+        conn = self.connection = connection_for(cfg, unreader, peer_addr)
+        settings = conn.settings
+        assert settings is not None  # connection_for gives it the cfg's settings
+        self._settings = settings
         self.scheme = settings.policy.default_scheme
 
         unused = self.parse(unreader)

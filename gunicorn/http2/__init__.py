@@ -65,7 +65,15 @@ __all__ = [
     "HTTP2ConnectionError",
     "HTTP2ConfigurationError",
     "HTTP2NotAvailable",
+    "H2_ONLY_RESPONSE",
 ]
+
+_H2_ONLY_BODY = b"This server speaks HTTP/2 only: offer h2 through ALPN.\n"
+#: The answer to a TLS client that did not offer h2 in ALPN when
+#: ``--http-protocols h2`` alone is configured (RFC 9110 section 15.6.6).
+H2_ONLY_RESPONSE = (b"HTTP/1.1 505 HTTP Version Not Supported\r\n"
+                    b"Content-Type: text/plain\r\nConnection: close\r\n"
+                    b"Content-Length: %d\r\n\r\n" % len(_H2_ONLY_BODY)) + _H2_ONLY_BODY
 
 # Oldest h2 release with the API the protocol layer uses.
 H2_MIN_VERSION = (4, 1, 0)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from gunicorn import tls
 from gunicorn.http.early_hints import check_early_hint
+from gunicorn.http2 import H2_ONLY_RESPONSE
 from gunicorn.http2.errors import HTTP2Error, HTTP2ErrorCode
 from gunicorn.workers.loop import BUSY, EPOLLIN, EPOLLOUT
 from gunicorn.workers.netio import is_client_disconnect
@@ -68,10 +69,6 @@ def _load_http2_layer() -> None:
 #: seconds the peer has to acknowledge our SETTINGS (RFC 9113 section 6.5.3)
 SETTINGS_TIMEOUT = 10.0
 
-_H2_ONLY_BODY = b"This server speaks HTTP/2 only: offer h2 through ALPN.\n"
-_H2_ONLY_RESPONSE = (b"HTTP/1.1 505 HTTP Version Not Supported\r\n"
-                     b"Content-Type: text/plain\r\nConnection: close\r\n"
-                     b"Content-Length: %d\r\n\r\n" % len(_H2_ONLY_BODY)) + _H2_ONLY_BODY
 
 
 class HTTP2Serving:
@@ -120,7 +117,7 @@ class HTTP2Serving:
         self.log.info("Refusing %s: it did not offer h2 (ALPN) and "  # type: ignore[attr-defined]
                       "http_protocols is h2 only", conn.client)
         try:
-            conn.sock.send(_H2_ONLY_RESPONSE)
+            conn.sock.send(H2_ONLY_RESPONSE)
         except (OSError, ValueError):
             pass
         self._close_loop(conn)  # type: ignore[attr-defined]
