@@ -1,23 +1,30 @@
-"""HTTP/2 throughput and memory of our gthread worker against upstream gunicorn and hypercorn.
+"""HTTP/2 throughput and memory of one of our workers against upstream gunicorn and hypercorn.
 
-Every contender serves ``benchmarks/bench_app.py`` (copied to a temporary
-directory) over TLS with ALPN offering ``h2``, with one worker process pinned
-to CPU 0 by ``taskset -c 0``; the load generator, ``h2load -t1``, runs pinned
-to CPU 1.  The certificate comes from ``trustme`` and is written to the same
-temporary directory.
+``--worker`` picks the worker class (``gthread``, the default, ``gevent``,
+``eventlet`` or ``asgi``); ours and upstream run that class.  Every
+contender serves ``benchmarks/bench_app.py`` (``benchmarks/bench_asgi_app.py``
+for ``asgi``; both copied to a temporary directory) over TLS with ALPN
+offering ``h2``, with one worker process pinned to CPU 0 by ``taskset -c 0``;
+the load generator, ``h2load -t1``, runs pinned to CPU 1.  The certificate
+comes from ``trustme`` and is written to the same temporary directory.
 
 Contenders:
 
 * ``--ours LABEL=DIR`` (repeatable; default ``ours=`` this checkout): this
-  project's source tree, ``PYTHONPATH=DIR python -m gunicorn -w 1 -k gthread
-  --threads N --http-protocols h2,h1``; the script checks that ``gunicorn``
-  is imported from ``DIR``.
+  project's source tree, ``PYTHONPATH=DIR python -m gunicorn -w 1 -k WORKER
+  --threads N --http-protocols h2,h1`` (``asgi`` adds ``--asgi-loop
+  uvloop``); the script checks that ``gunicorn`` is imported from ``DIR``.
 * ``--upstream [LABEL=]PYTHON`` (repeatable; default the interpreters of
   ``/tmp/venv-g25`` and ``/tmp/venv-g27``): upstream gunicorn run the same
   way, without ``PYTHONPATH``; the label defaults to its version.  Its
-  environment needs ``h2``.
+  environment needs ``h2`` and the worker's library (``gevent``,
+  ``eventlet``, ``uvloop``); a default upstream that cannot run the worker
+  (27.x has no ``eventlet``) is left out.
 * ``--hypercorn [LABEL=]PYTHON`` (repeatable; default
-  ``/tmp/venv-hypercorn/bin/python``): ``python -m hypercorn -w 1 -k asyncio
+  ``/tmp/venv-hypercorn/bin/python`` for ``gthread`` and ``asgi``, none for
+  ``gevent`` and ``eventlet``): for ``asgi``, ``python -m hypercorn -w 1 -k
+  uvloop bench_asgi_app:app`` (``-k asyncio`` when its environment has no
+  uvloop); otherwise ``python -m hypercorn -w 1 -k asyncio
   wsgi:bench_app:app``, i.e. hypercorn's WSGI adapter (the application runs
   in the asyncio loop's default thread pool executor).  Its config file sets
   ``keep_alive_max_requests`` to 10**9: hypercorn's default (1,000) closes
@@ -65,7 +72,8 @@ over the rounds for each row, and the largest over all runs.  With
 started.
 
 The tables give, for each of ours, the req/s ratio against the faster
-upstream of the row (target >= 2x) and against hypercorn (target > 1x), and
+upstream of the row (target >= 2x; 1.3x for ``gevent`` and ``eventlet``) and
+against hypercorn (target > 1x), and
 the largest peak RSS against the leaner upstream's (target: no larger).  A
 row where no upstream (or no hypercorn) run gave a figure is listed as not
 compared.  ``--check`` exits 1 if a target is missed or one of ours had a
@@ -73,7 +81,8 @@ flagged run.
 
 Usage (see benchmarks/README.md for the virtual environments)::
 
-    python benchmarks/h2_bench.py [--duration 10] [--warm-up 2] [--rounds 5]
+    python benchmarks/h2_bench.py [--worker gthread|gevent|eventlet|asgi]
+        [--duration 10] [--warm-up 2] [--rounds 5]
         [--ours ours=/work/main] [--upstream /tmp/venv-g25/bin/python]
         [--hypercorn /tmp/venv-hypercorn/bin/python] [--threads 1] [--upstream-threads N]
         [--rows hello-c10m10,hello-c1m100,64k-c10m10,64k-c1m100] [--keep-servers]
@@ -101,6 +110,10 @@ from dataclasses import dataclass, field
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 APP_FILE = os.path.join(HERE, "bench_app.py")
+ASGI_APP_FILE = os.path.join(HERE, "bench_asgi_app.py")
+WORKERS = ("gthread", "gevent", "eventlet", "asgi")
+# what a worker class needs imported besides gunicorn and h2
+WORKER_NEEDS = {"gevent": "gevent", "eventlet": "eventlet", "asgi": "uvloop"}
 DEFAULT_UPSTREAMS = ["/tmp/venv-g25/bin/python", "/tmp/venv-g27/bin/python"]
 DEFAULT_HYPERCORNS = ["/tmp/venv-hypercorn/bin/python"]
 # a clean environment (packaging and h2 only), like the upstream ones: the
@@ -108,6 +121,8 @@ DEFAULT_HYPERCORNS = ["/tmp/venv-hypercorn/bin/python"]
 # coverage) that add megabytes to every process, which would skew peak RSS
 DEFAULT_OURS_PYTHON = "/tmp/venv-ours/bin/python"
 UPSTREAM_TARGET = 2.0  # ours / faster upstream, every row
+# gevent/eventlet have no HTTP/2 target of their own: the HTTP/1.1 one (issue 12)
+UPSTREAM_TARGETS = {"gthread": 2.0, "asgi": 2.0, "gevent": 1.3, "eventlet": 1.3}
 HYPERCORN_TARGET = 1.0  # ours / hypercorn must be above this, every row
 # hypercorn closes an HTTP/2 connection after keep_alive_max_requests (1,000
 # by default) and h2load -D does not reconnect: lift the limit to match gunicorn
@@ -240,11 +255,13 @@ def server_env(contender: Contender) -> dict[str, str]:
     return env
 
 
-def probe(contender: Contender, cwd: str) -> None:
+def probe(contender: Contender, cwd: str, worker: str = "gthread") -> None:
     """Fill in the version and module file the contender imports; SystemExit if it is wrong.
 
     Runs from ``cwd`` (the app directory) so the directory this script is
-    started from cannot shadow the package under test.
+    started from cannot shadow the package under test.  A gunicorn must
+    also load the ``worker`` class and import the library it needs (a
+    hypercorn for ``asgi`` is probed for uvloop, see ``hypercorn_loop``).
     """
     # VmRSS first: what the interpreter and its site-packages' .pth files cost
     # every process before the server imports anything
@@ -254,12 +271,17 @@ def probe(contender: Contender, cwd: str) -> None:
         code += ("import importlib.metadata as m, hypercorn, h2; "
                  "print(m.version('hypercorn')); print(hypercorn.__file__)")
     else:
-        code += "import gunicorn, h2; print(gunicorn.__version__); print(gunicorn.__file__)"
+        if WORKER_NEEDS.get(worker):
+            code += "import %s; " % WORKER_NEEDS[worker]
+        code += ("import gunicorn, gunicorn.util, h2; gunicorn.util.load_class(%r, "
+                 "default='gunicorn.workers.sync.SyncWorker', section='gunicorn.workers'); "
+                 "print(gunicorn.__version__); print(gunicorn.__file__)" % worker)
     proc = subprocess.run([contender.python, "-c", code], cwd=cwd, env=server_env(contender),
                           capture_output=True, text=True, timeout=60)
     if proc.returncode != 0:
-        raise SystemExit("%s: cannot import the server and h2 with %s:\n%s"
-                         % (contender.label or contender.python, contender.python, proc.stderr))
+        raise SystemExit("%s: cannot import the server, h2 and the %s worker with %s:\n%s"
+                         % (contender.label or contender.python, worker, contender.python,
+                            proc.stderr[-2000:]))
     bare_kib, contender.version, contender.module_file = proc.stdout.split()[:3]
     contender.bare_rss = int(bare_kib) * 1024
     module_file = os.path.realpath(contender.module_file)
@@ -273,24 +295,40 @@ def probe(contender: Contender, cwd: str) -> None:
                          % (contender.label, contender.python, module_file))
 
 
+def hypercorn_loop(contender: Contender) -> str:
+    """hypercorn's worker class for the ASGI rows: ``uvloop`` when its
+    environment has uvloop (the loop our asgi worker runs on), else ``asyncio``."""
+    proc = subprocess.run([contender.python, "-c", "import uvloop"], capture_output=True,
+                          timeout=60)
+    return "uvloop" if proc.returncode == 0 else "asyncio"
+
+
 def server_command(contender: Contender, port: int, appdir: str, threads: int,
-                   extra: list[str]) -> list[str]:
+                   extra: list[str], worker: str = "gthread", hypercorn_class: str = "asyncio"
+                   ) -> list[str]:
     """The command line of one server, pinned to CPU 0, one worker, TLS with ALPN h2.
 
-    ``appdir`` holds ``bench_app.py``, ``cert.pem``, ``key.pem`` and
-    ``hypercorn.toml``; ``extra`` goes to gunicorn-style servers only.
+    ``appdir`` holds ``bench_app.py``, ``bench_asgi_app.py``, ``cert.pem``,
+    ``key.pem`` and ``hypercorn.toml``; ``extra`` goes to gunicorn-style
+    servers only; ``worker`` is the gunicorn worker class (``asgi`` serves
+    the ASGI app, and so does hypercorn, with ``hypercorn_class``).
     """
     bind = "127.0.0.1:%d" % port
     tls = ["--certfile", os.path.join(appdir, "cert.pem"),
            "--keyfile", os.path.join(appdir, "key.pem")]
     if contender.kind == "hypercorn":
+        if worker == "asgi":
+            kind, app = hypercorn_class, "bench_asgi_app:app"
+        else:
+            kind, app = "asyncio", "wsgi:bench_app:app"
         return ["taskset", "-c", "0", contender.python, "-m", "hypercorn", "-w", "1",
-                "-k", "asyncio", "-b", bind, *tls, "--config",
-                os.path.join(appdir, "hypercorn.toml"), "--log-level", "warning",
-                "wsgi:bench_app:app"]
-    return ["taskset", "-c", "0", contender.python, "-m", "gunicorn", "-w", "1", "-k", "gthread",
+                "-k", kind, "-b", bind, *tls, "--config",
+                os.path.join(appdir, "hypercorn.toml"), "--log-level", "warning", app]
+    app = "bench_asgi_app:app" if worker == "asgi" else "bench_app:app"
+    loop = ["--asgi-loop", "uvloop"] if worker == "asgi" else []
+    return ["taskset", "-c", "0", contender.python, "-m", "gunicorn", "-w", "1", "-k", worker,
             "--threads", str(threads), "-b", bind, *tls, "--http-protocols", "h2,h1",
-            "--log-level", "warning", *extra, "bench_app:app"]
+            "--log-level", "warning", *loop, *extra, app]
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -486,9 +524,13 @@ def ratio_pair(mine: Cell, theirs: list[Cell]) -> tuple[float, float]:
     return ratio, median(per_round)
 
 
-def build_tables(contenders: list[Contender], rows: list[Row], cells: dict[tuple[str, str], Cell]
+def build_tables(contenders: list[Contender], rows: list[Row], cells: dict[tuple[str, str], Cell],
+                 upstream_target: float = UPSTREAM_TARGET
                  ) -> tuple[list[list[str]], list[list[str]], list[str], list[str]]:
-    """The throughput and memory tables (header first), the missed targets, the rows not compared."""
+    """The throughput and memory tables (header first), the missed targets, the rows not compared.
+
+    ``upstream_target``: the least ratio of ours to the faster upstream.
+    """
     ours = [c for c in contenders if c.kind == "ours"]
     ups = [c for c in contenders if c.kind == "upstream"]
     hyps = [c for c in contenders if c.kind == "hypercorn"]
@@ -511,7 +553,7 @@ def build_tables(contenders: list[Contender], rows: list[Row], cells: dict[tuple
             mine = cell(c, row)
             if mine.flagged:
                 missed.append("%s %s: flagged runs" % (c.label, row.title))
-            for group, target, strict in ((ups, UPSTREAM_TARGET, False),
+            for group, target, strict in ((ups, upstream_target, False),
                                           (hyps, HYPERCORN_TARGET, True)):
                 if not group:
                     continue
@@ -584,6 +626,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm-up", type=float, default=2,
                         help="unmeasured seconds before each run (h2load --warm-up-time)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median)")
+    parser.add_argument("--worker", default="gthread", choices=WORKERS,
+                        help="the worker class of ours and upstream (default gthread)")
     parser.add_argument("--threads", type=int, default=1,
                         help="--threads of every gunicorn-style server")
     parser.add_argument("--upstream-threads", type=int, metavar="N",
@@ -602,7 +646,8 @@ def main(argv: list[str] | None = None) -> int:
                         % " ".join(DEFAULT_UPSTREAMS))
     parser.add_argument("--no-upstream", action="store_true", help="run no upstream gunicorn")
     parser.add_argument("--hypercorn", action="append", metavar="[LABEL=]PYTHON",
-                        help="an interpreter with hypercorn (repeatable; default %s)"
+                        help="an interpreter with hypercorn (repeatable; default %s for "
+                        "gthread and asgi, none for gevent and eventlet)"
                         % " ".join(DEFAULT_HYPERCORNS))
     parser.add_argument("--no-hypercorn", action="store_true", help="run no hypercorn")
     parser.add_argument("--keep-servers", action="store_true",
@@ -625,13 +670,17 @@ def main(argv: list[str] | None = None) -> int:
         rows = [by_name[n.strip()] for n in args.rows.split(",") if n.strip()]
     except KeyError as exc:
         parser.error("unknown row %s; rows are %s" % (exc, ", ".join(by_name)))
+    worker = args.worker
+    default_hypercorns = DEFAULT_HYPERCORNS if worker in ("gthread", "asgi") else []
     contenders = parse_contenders(
         args.ours or ["ours=%s" % ROOT],
         [] if args.no_upstream else (args.upstream or DEFAULT_UPSTREAMS),
-        [] if args.no_hypercorn else (args.hypercorn or DEFAULT_HYPERCORNS), args.python)
+        [] if args.no_hypercorn else (args.hypercorn or default_hypercorns), args.python)
+    upstream_target = UPSTREAM_TARGETS[worker]
 
     appdir = tempfile.mkdtemp(prefix="gunicorn-h2bench-")
     shutil.copy(APP_FILE, os.path.join(appdir, "bench_app.py"))
+    shutil.copy(ASGI_APP_FILE, os.path.join(appdir, "bench_asgi_app.py"))
     ca = make_certificate(appdir)[0]
     with open(os.path.join(appdir, "hypercorn.toml"), "w") as f:
         f.write(HYPERCORN_CONFIG)
@@ -645,12 +694,24 @@ def main(argv: list[str] | None = None) -> int:
         threads = args.threads
         if c.kind == "upstream" and args.upstream_threads:
             threads = args.upstream_threads
-        return server_command(c, free_port(), appdir, threads, args.server_arg)
+        return server_command(c, free_port(), appdir, threads, args.server_arg, worker,
+                              hypercorn_classes.get(c.label, "asyncio"))
 
+    hypercorn_classes: dict[str, str] = {}
     try:
-        for c in contenders:
-            probe(c, appdir)
+        for c in list(contenders):
+            try:
+                probe(c, appdir, worker)
+            except SystemExit as exc:
+                if c.kind != "upstream" or args.upstream:
+                    raise
+                # a default upstream without this worker (27.x has no eventlet)
+                print("leaving out %s: %s" % (c.python, str(exc).splitlines()[0]))
+                contenders.remove(c)
+                continue
             c.label = c.label or (c.version if c.kind == "upstream" else c.kind)
+            if c.kind == "hypercorn" and worker == "asgi":
+                hypercorn_classes[c.label] = hypercorn_loop(c)
             commands[c.label] = command(c)
         labels = [c.label for c in contenders]
         if len(set(labels)) != len(labels):
@@ -662,8 +723,8 @@ def main(argv: list[str] | None = None) -> int:
                                                         c.module_file, c.bare_rss / MIB))
             print("             %s%s" % ("PYTHONPATH=%s " % c.pythonpath if c.pythonpath else "",
                                          shlex.join(commands[c.label][3:])))
-        print("h2load -D %gs --warm-up-time %gs, %d rounds (median), rows %s, %s; "
-              "load average %.2f" % (args.duration, args.warm_up, args.rounds,
+        print("worker %s; h2load -D %gs --warm-up-time %gs, %d rounds (median), rows %s, %s; "
+              "load average %.2f" % (worker, args.duration, args.warm_up, args.rounds,
                                      ",".join(r.name for r in rows),
                                      "servers kept for the whole benchmark" if args.keep_servers
                                      else "a fresh server per run", load_before[0]), flush=True)
@@ -697,13 +758,14 @@ def main(argv: list[str] | None = None) -> int:
             stop_server(server.proc)
         shutil.rmtree(appdir, ignore_errors=True)
 
-    table, mem_table, missed, not_compared = build_tables(contenders, rows, cells)
+    table, mem_table, missed, not_compared = build_tables(contenders, rows, cells,
+                                                              upstream_target)
     flagged = [(label, row_name, i + 1, s.errors) for (label, row_name), cell in cells.items()
                for i, s in enumerate(cell.samples) if s.errors]
     intro = ("medians of %d rounds of h2load -D %gs (req/s; ! = a flagged run); ratios = ours "
              "against the faster upstream (target >= %gx) and hypercorn (target > %gx) of the "
              "same row, then in brackets the median of the same ratio taken within each round"
-             % (args.rounds, args.duration, UPSTREAM_TARGET, HYPERCORN_TARGET))
+             % (args.rounds, args.duration, upstream_target, HYPERCORN_TARGET))
     mem_intro = ("peak RSS = sum over the server's processes (master and all descendants) of "
                  "VmHWM from /proc/<pid>/status, read at the end of each run%s; per row the "
                  "median over the rounds, then the largest of all runs (target: ours <= the "

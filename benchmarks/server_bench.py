@@ -1,10 +1,12 @@
-"""Throughput and p99 latency of our sync and gthread workers against upstream gunicorn.
+"""Throughput and p99 latency of our workers against upstream gunicorn (and uvicorn for ASGI).
 
-Every contender runs ``python -m gunicorn -w 1`` pinned to CPU 0 with
-``taskset -c 0``; the load generator, ``wrk -t1``, runs pinned to CPU 1.  All
-contenders serve the same application, ``benchmarks/bench_app.py``, copied to
-a temporary directory.  Rows (the benchmark rows of issue 9), for each worker
-class:
+Every contender runs ``python -m gunicorn -w 1 -k WORKER`` pinned to CPU 0
+with ``taskset -c 0``; the load generator, ``wrk -t1``, runs pinned to CPU 1.
+``--workers`` lists the worker classes (default ``sync,gthread``; also
+``gevent``, ``eventlet``, ``tornado`` and ``asgi``).  The WSGI workers serve
+``benchmarks/bench_app.py``, ``asgi`` serves ``benchmarks/bench_asgi_app.py``
+(the same routes), both copied to a temporary directory.  Rows (the
+benchmark rows of issue 9), for each worker class:
 
 * ``hello``: ``GET /`` (14-byte body), 50 keep-alive connections;
 * ``64k``: ``GET /64k`` (65,536-byte body), 50 keep-alive connections;
@@ -28,7 +30,17 @@ Contenders:
 * ``--upstream [LABEL=]PYTHON`` (repeatable; default the interpreters of
   ``/tmp/venv-g25`` and ``/tmp/venv-g27``): an interpreter whose environment
   has upstream gunicorn installed, run without ``PYTHONPATH``; the label
-  defaults to the gunicorn version it imports.
+  defaults to the gunicorn version it imports.  An upstream runs only the
+  worker classes it can load (27.x has no ``eventlet``; ``gevent``,
+  ``eventlet``, ``tornado`` and ``uvloop`` must be installed in its venv).
+* ``--uvicorn [LABEL=]PYTHON`` (repeatable; default
+  ``/tmp/venv-uvicorn/bin/python`` when it exists): ``uvicorn[standard]``,
+  one process, ``--loop uvloop --http httptools --no-access-log``, only in
+  the ``asgi`` rows, where the table adds our ratio against it (no target:
+  the issue aims at it).
+
+The gunicorn ``asgi`` servers run with ``--asgi-loop uvloop`` (ours and
+upstream alike).
 
 Rounds interleave the contenders (their order rotates each round) so machine
 noise hits them alike; each figure is the median over ``--rounds``.  The table
@@ -36,12 +48,15 @@ gives req/s and p99 per contender and, for each of ours, the req/s ratio
 against the faster upstream of the same row, with the issue 9 targets
 (gthread >= 3x, sync >= 2x on every row), and the median of the same ratio
 taken within each round (steadier when other load comes and goes).
+Targets: issue 9, gthread >= 3x and sync >= 2x; issues 11 and 12, gevent,
+eventlet and asgi >= 1.3x, tornado >= 1x.
 
 Usage (see benchmarks/README.md for the virtual environments)::
 
     python benchmarks/server_bench.py [--duration 10] [--rounds 5]
         [--ours ours=/work/main] [--upstream /tmp/venv-g25/bin/python]
-        [--workers sync,gthread] [--rows hello,64k,echo-4k,conn-per-req,1000-conns]
+        [--workers sync,gthread,gevent,eventlet,tornado,asgi]
+        [--uvicorn /tmp/venv-uvicorn/bin/python] [--rows hello,64k,echo-4k,conn-per-req,1000-conns]
         [--markdown FILE] [--check]
 
 Needs ``wrk`` (Debian package ``wrk``) and ``taskset`` (``util-linux``).
@@ -67,9 +82,16 @@ from dataclasses import dataclass, field
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 APP_FILE = os.path.join(HERE, "bench_app.py")
+ASGI_APP_FILE = os.path.join(HERE, "bench_asgi_app.py")
 ECHO_SCRIPT = os.path.join(HERE, "echo_4k.lua")
 DEFAULT_UPSTREAMS = ["/tmp/venv-g25/bin/python", "/tmp/venv-g27/bin/python"]
-TARGETS = {"gthread": 3.0, "sync": 2.0}
+DEFAULT_UVICORNS = ["/tmp/venv-uvicorn/bin/python"]
+# ours / faster upstream on every row: issue 9 (sync, gthread), 11 (gevent,
+# eventlet, tornado) and 12 (asgi)
+TARGETS = {"gthread": 3.0, "sync": 2.0, "gevent": 1.3, "eventlet": 1.3, "tornado": 1.0,
+           "asgi": 1.3}
+# the gunicorn asgi servers all get the loop uvicorn runs on
+WORKER_ARGS = {"asgi": ["--asgi-loop", "uvloop"]}
 ECHO_SIZE = 4096
 
 
@@ -87,7 +109,12 @@ class Row:
 
 @dataclass
 class Contender:
-    """One server build: ``python -m gunicorn`` with ``pythonpath`` first on ``sys.path`` (or none)."""
+    """One server build: ``python -m gunicorn`` with ``pythonpath`` first on ``sys.path`` (or none).
+
+    ``kind`` is ``gunicorn`` (ours or upstream) or ``uvicorn`` (asgi rows
+    only); ``workers`` the worker classes it can run, filled in by
+    ``probe_workers``.
+    """
 
     label: str
     python: str
@@ -95,6 +122,12 @@ class Contender:
     ours: bool
     version: str = ""
     module_file: str = ""
+    kind: str = "gunicorn"
+    workers: frozenset[str] = frozenset()
+
+    @property
+    def upstream(self) -> bool:
+        return not self.ours and self.kind == "gunicorn"
 
 
 @dataclass
@@ -168,12 +201,16 @@ def probe(contender: Contender, cwd: str) -> None:
     Runs from ``cwd`` (the app directory) so the current directory of this
     script cannot shadow the package under test.
     """
-    code = "import gunicorn; print(gunicorn.__version__); print(gunicorn.__file__)"
+    if contender.kind == "uvicorn":
+        code = ("import importlib.metadata as m, uvicorn, uvloop, httptools; "
+                "print(m.version('uvicorn')); print(uvicorn.__file__)")
+    else:
+        code = "import gunicorn; print(gunicorn.__version__); print(gunicorn.__file__)"
     proc = subprocess.run([contender.python, "-c", code], cwd=cwd, env=server_env(contender),
                           capture_output=True, text=True, timeout=60)
     if proc.returncode != 0:
-        raise SystemExit("%s: cannot import gunicorn with %s:\n%s"
-                         % (contender.label, contender.python, proc.stderr))
+        raise SystemExit("%s: cannot import %s with %s:\n%s"
+                         % (contender.label, contender.kind, contender.python, proc.stderr))
     contender.version, contender.module_file = proc.stdout.split()[:2]
     module_file = os.path.realpath(contender.module_file)
     if contender.ours:
@@ -186,12 +223,55 @@ def probe(contender: Contender, cwd: str) -> None:
                          % (contender.label, contender.python, module_file))
 
 
+# the event-loop libraries a worker class needs besides its gunicorn module
+WORKER_NEEDS = {"gevent": "gevent", "eventlet": "eventlet", "tornado": "tornado",
+                "asgi": "uvloop"}
+
+
+def probe_workers(contender: Contender, workers: list[str], cwd: str) -> None:
+    """Fill in which of ``workers`` the contender can run.
+
+    uvicorn runs ``asgi`` only; a gunicorn runs a class when
+    ``gunicorn.util.load_class`` loads it and the library it needs imports
+    (checked in a child process per class: loading gevent or eventlet
+    patches the interpreter).
+    """
+    if contender.kind == "uvicorn":
+        contender.workers = frozenset(w for w in workers if w == "asgi")
+        return
+    able = set()
+    for worker in workers:
+        need = WORKER_NEEDS.get(worker)
+        code = ("import gunicorn.util as u; u.load_class(%r, default='gunicorn.workers.sync."
+                "SyncWorker', section='gunicorn.workers')" % worker)
+        if need:
+            code = "import %s; %s" % (need, code)
+        proc = subprocess.run([contender.python, "-c", code], cwd=cwd,
+                              env=server_env(contender), capture_output=True, timeout=60)
+        if proc.returncode == 0:
+            able.add(worker)
+        elif contender.ours:
+            raise SystemExit("%s cannot run the %s worker:\n%s"
+                             % (contender.label, worker, proc.stderr.decode(errors="replace")))
+    contender.workers = frozenset(able)
+
+
 def start_server(contender: Contender, worker: str, port: int, appdir: str, threads: int,
                  extra: list[str]) -> subprocess.Popen:
-    """Start one master with ``-w 1`` of ``worker`` pinned to CPU 0; its log goes to appdir."""
-    cmd = ["taskset", "-c", "0", contender.python, "-m", "gunicorn", "-w", "1", "-k", worker,
-           "--threads", str(threads), "-b", "127.0.0.1:%d" % port, "--log-level", "warning",
-           *extra, "bench_app:app"]
+    """Start one master with ``-w 1`` of ``worker`` pinned to CPU 0; its log goes to appdir.
+
+    uvicorn runs as one process serving ``bench_asgi_app:app``; ``threads``
+    and ``extra`` apply to gunicorn only.
+    """
+    app = "bench_asgi_app:app" if worker == "asgi" else "bench_app:app"
+    if contender.kind == "uvicorn":
+        cmd = ["taskset", "-c", "0", contender.python, "-m", "uvicorn", "--host", "127.0.0.1",
+               "--port", str(port), "--loop", "uvloop", "--http", "httptools",
+               "--no-access-log", "--log-level", "warning", app]
+    else:
+        cmd = ["taskset", "-c", "0", contender.python, "-m", "gunicorn", "-w", "1", "-k", worker,
+               "--threads", str(threads), "-b", "127.0.0.1:%d" % port, "--log-level", "warning",
+               *WORKER_ARGS.get(worker, []), *extra, app]
     log = open(os.path.join(appdir, "%s-%s.log" % (contender.label, worker)), "wb")
     try:
         return subprocess.Popen(cmd, cwd=appdir, env=server_env(contender), stdout=log,
@@ -275,7 +355,8 @@ def run_wrk(port: int, row: Row, duration: float, timeout: str) -> Sample:
                   errors.strip())
 
 
-def parse_contenders(ours: list[str], upstreams: list[str], python: str) -> list[Contender]:
+def parse_contenders(ours: list[str], upstreams: list[str], python: str,
+                     uvicorns: list[str] | tuple[str, ...] = ()) -> list[Contender]:
     """Build the contender list from ``LABEL=DIR`` / ``LABEL=PYTHON`` option values."""
     result = []
     for spec in ours:
@@ -285,6 +366,9 @@ def parse_contenders(ours: list[str], upstreams: list[str], python: str) -> list
         label, _, path = spec.rpartition("=")
         # an empty label becomes the version found by probe()
         result.append(Contender(label, path, None, False))
+    for spec in uvicorns:
+        label, _, path = spec.rpartition("=")
+        result.append(Contender(label or "uvicorn", path, None, False, kind="uvicorn"))
     return result
 
 
@@ -300,22 +384,27 @@ def build_table(contenders: list[Contender], workers: list[str], rows: list[Row]
                 cells: dict[tuple[str, str, str], Cell]) -> tuple[list[str], list[list[str]], bool]:
     """Header and rows of the result table, and whether every target was met."""
     ours = [c for c in contenders if c.ours]
-    ups = [c for c in contenders if not c.ours]
+    all_ups = [c for c in contenders if c.upstream]
+    uvicorns = [c for c in contenders if c.kind == "uvicorn" and "asgi" in c.workers]
     header = ["worker", "row"]
     for c in contenders:
         header += ["%s req/s" % c.label, "%s p99 ms" % c.label]
-    if ups:
+    if all_ups:
         header += ["%s / faster upstream" % c.label for c in ours]
         header += ["%s per-round ratio" % c.label for c in ours]
+    header += ["%s / %s" % (c.label, u.label) for c in ours for u in uvicorns]
     lines = []
     all_met = True
     for worker in workers:
+        ups = [u for u in all_ups if worker in u.workers]
         for row in rows:
             line = [worker, row.title]
             for c in contenders:
                 cell = cells.get((c.label, worker, row.name), Cell())
                 line += [fmt_rps(cell.rps), fmt_ms(cell.p99_ms)]
-            if ups:
+            if all_ups and not ups:
+                line += ["- (no upstream)"] * len(ours) + ["-"] * len(ours)
+            elif ups:
                 up_rps = {u.label: cells.get((u.label, worker, row.name), Cell()).rps for u in ups}
                 best = max(ups, key=lambda u: up_rps[u.label] if up_rps[u.label] == up_rps[u.label]
                            else 0.0)
@@ -330,9 +419,15 @@ def build_table(contenders: list[Contender], workers: list[str], rows: list[Row]
                     met = target is None or ratio >= target
                     all_met = all_met and met
                     line.append("%.2fx (vs %s)%s" % (ratio, best.label,
-                                                     "" if met else " < %.0fx" % target))
+                                                     "" if met else " < %gx" % target))
                 for c in ours:
                     line.append(per_round_ratio(cells, c, ups, worker, row))
+            for c in ours:
+                mine = cells.get((c.label, worker, row.name), Cell()).rps
+                for u in uvicorns:
+                    theirs = cells.get((u.label, worker, row.name), Cell()).rps
+                    line.append("%.2fx" % (mine / theirs) if theirs and theirs == theirs
+                                and mine == mine else "-")
             lines.append(line)
     return header, lines, all_met
 
@@ -396,13 +491,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="an interpreter with upstream gunicorn (repeatable; default %s)"
                         % " ".join(DEFAULT_UPSTREAMS))
     parser.add_argument("--no-upstream", action="store_true", help="run only --ours trees")
+    parser.add_argument("--uvicorn", action="append", metavar="[LABEL=]PYTHON",
+                        help="an interpreter with uvicorn[standard], for the asgi rows "
+                        "(repeatable; default %s if it exists)" % " ".join(DEFAULT_UVICORNS))
+    parser.add_argument("--no-uvicorn", action="store_true", help="run no uvicorn")
     parser.add_argument("--server-arg", action="append", default=[], metavar="ARG",
                         help="extra gunicorn argument for every server (repeatable)")
     parser.add_argument("--wrk-timeout", default="10s", help="wrk --timeout")
     parser.add_argument("--pause", type=float, default=0.5, help="seconds between wrk runs")
     parser.add_argument("--markdown", metavar="FILE", help="also write the table to FILE")
     parser.add_argument("--check", action="store_true",
-                        help="exit 1 unless every row meets its target (gthread 3x, sync 2x)")
+                        help="exit 1 unless every row meets its target (gthread 3x, sync 2x, "
+                        "gevent/eventlet/asgi 1.3x, tornado 1x)")
     args = parser.parse_args(argv)
 
     for tool in ("wrk", "taskset"):
@@ -410,8 +510,12 @@ def main(argv: list[str] | None = None) -> int:
             print("missing %s (apt-get install wrk util-linux)" % tool, file=sys.stderr)
             return 2
     upstreams = [] if args.no_upstream else (args.upstream or DEFAULT_UPSTREAMS)
-    contenders = parse_contenders(args.ours or ["ours=%s" % ROOT], upstreams, args.python)
     workers = [w.strip() for w in args.workers.split(",") if w.strip()]
+    uvicorns: list[str] = []
+    if "asgi" in workers and not args.no_uvicorn:
+        uvicorns = args.uvicorn or [p for p in DEFAULT_UVICORNS if os.path.exists(p)]
+    contenders = parse_contenders(args.ours or ["ours=%s" % ROOT], upstreams, args.python,
+                                  uvicorns)
     all_rows = {r.name: r for r in make_rows(args.connections, args.many_connections)}
     try:
         rows = [all_rows[n.strip()] for n in args.rows.split(",") if n.strip()]
@@ -421,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
 
     appdir = tempfile.mkdtemp(prefix="gunicorn-bench-")
     shutil.copy(APP_FILE, os.path.join(appdir, "bench_app.py"))
+    shutil.copy(ASGI_APP_FILE, os.path.join(appdir, "bench_asgi_app.py"))
     procs: dict[tuple[str, str], tuple[subprocess.Popen, int]] = {}
     cells: dict[tuple[str, str, str], Cell] = {}
     started = datetime.datetime.now().isoformat(timespec="seconds")
@@ -428,15 +533,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for c in contenders:
             probe(c, appdir)
+            probe_workers(c, workers, appdir)
             c.label = c.label or c.version
         labels = [c.label for c in contenders]
         if len(set(labels)) != len(labels):
             raise SystemExit("contender labels must differ: %s" % labels)
         print("contenders:")
         for c in contenders:
-            print("  %-10s gunicorn %-8s %s  (%s%s)" % (
-                c.label, c.version, c.module_file, c.python,
-                ", PYTHONPATH=%s" % c.pythonpath if c.pythonpath else ""))
+            print("  %-10s %s %-8s %s  (%s%s; workers %s)" % (
+                c.label, c.kind, c.version, c.module_file, c.python,
+                ", PYTHONPATH=%s" % c.pythonpath if c.pythonpath else "",
+                ",".join(w for w in workers if w in c.workers) or "none"))
         print("wrk -t1 -d%gs, %d rounds (median), rows %s; server -w 1 --threads %d on CPU 0, "
               "wrk on CPU 1; load average %.2f" % (args.duration, args.rounds,
                                                    ",".join(r.name for r in rows), args.threads,
@@ -445,6 +552,8 @@ def main(argv: list[str] | None = None) -> int:
         # nothing) so rounds can interleave the contenders
         for worker in workers:
             for c in contenders:
+                if worker not in c.workers:
+                    continue
                 port = free_port()
                 procs[(c.label, worker)] = (
                     start_server(c, worker, port, appdir, args.threads, args.server_arg), port)
@@ -462,6 +571,8 @@ def main(argv: list[str] | None = None) -> int:
             for row in rows:
                 for worker in workers:
                     for c in order:
+                        if (c.label, worker) not in procs:
+                            continue
                         _proc, port = procs[(c.label, worker)]
                         time.sleep(args.pause)
                         sample = run_wrk(port, row, args.duration, args.wrk_timeout)
@@ -476,8 +587,8 @@ def main(argv: list[str] | None = None) -> int:
 
     header, lines, all_met = build_table(contenders, workers, rows, cells)
     print("\nmedians of %d rounds (req/s, p99 ms); ratio = req/s against the faster upstream "
-          "of the same row, targets gthread %gx, sync %gx\n" % (args.rounds, TARGETS["gthread"],
-                                                                TARGETS["sync"]))
+          "of the same row, targets %s\n" % (args.rounds, ", ".join(
+              "%s %gx" % (w, TARGETS[w]) for w in workers if w in TARGETS)))
     print(render_text(header, lines))
     errors = [(k, cell.errors) for k, cell in cells.items() if cell.errors]
     if errors:
@@ -491,8 +602,8 @@ def main(argv: list[str] | None = None) -> int:
                     % (started, *load_before, *os.getloadavg()))
             f.write("Contenders:\n\n")
             for c in contenders:
-                f.write("- %s: gunicorn %s from `%s`%s\n" % (
-                    c.label, c.version, c.module_file,
+                f.write("- %s: %s %s from `%s`%s\n" % (
+                    c.label, c.kind, c.version, c.module_file,
                     " (PYTHONPATH=%s)" % c.pythonpath if c.pythonpath else ""))
             f.write("\nwrk -t1 -d%gs on CPU 1, server `-w 1 --threads %d` on CPU 0, "
                     "median of %d interleaved rounds.\n\n" % (args.duration, args.threads,

@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 
 from gunicorn import __version__, util
 from gunicorn.errors import ConfigError
-from gunicorn.reloader import reloader_engines
 from gunicorn.settings import KNOWN_SETTINGS, SECTIONS
 from gunicorn.settings.base import Setting, SettingMeta, UnsupportedSetting, make_settings
 from gunicorn.settings.control import default_control_socket_path
@@ -59,7 +58,7 @@ from gunicorn.settings.validators import (
     validate_string_to_list,
     validate_user,
 )
-from gunicorn.workers import unavailable_worker_message
+from gunicorn.workers import serves_uwsgi, unavailable_worker_message
 
 _T = TypeVar("_T")
 
@@ -224,23 +223,24 @@ class Config:
         setting.set(value)
 
     def check_supported(self) -> None:
-        """Refuse recognised settings whose feature this release does not have yet.
+        """Refuse recognised settings whose feature this release does not have.
 
-        Raises ConfigError, with one line naming what is available, for
-        ``protocol = "uwsgi"`` (the uWSGI protocol is coming) and for a
+        Raises ConfigError, with one line naming what is available, for a
         ``worker_class`` naming one of gunicorn 25.0's built-in workers that
-        is not here yet (gevent, eventlet, tornado, asgi). Refusing at start,
-        whatever the worker, is better than failing on every request.
+        is not installed here, and for ``protocol = "uwsgi"`` with the
+        tornado worker (tornado's own HTTP server speaks HTTP only). Refusing
+        at start is better than failing on every request.
         """
         # get(): a setting replaced by a duck-typed stand-in still answers
-        if self.settings["protocol"].get() == "uwsgi":
-            raise ConfigError(
-                "protocol 'uwsgi' is not available in this release (the uWSGI "
-                "protocol is coming); use protocol 'http' (nginx proxy_pass "
-                "instead of uwsgi_pass)")
-        refusal = unavailable_worker_message(self.settings["worker_class"].get())
+        worker_class = self.settings["worker_class"].get()
+        refusal = unavailable_worker_message(worker_class)
         if refusal is not None:
             raise ConfigError(refusal)
+        if self.settings["protocol"].get() == "uwsgi" and not serves_uwsgi(worker_class):
+            raise ConfigError(
+                "protocol 'uwsgi' is not supported by the worker class %r (it runs its "
+                "own HTTP server); use sync, gthread, gevent, eventlet or asgi"
+                % (getattr(worker_class, "__name__", worker_class),))
 
     def validate(self) -> None:
         """Check settings that only make sense together, once all are loaded.
@@ -511,7 +511,7 @@ __all__ = [
     "default_control_socket_path",
     "get_default_config_file",
     "make_settings",
-    "reloader_engines",
+    "reloader_engines",  # noqa: F822 - provided by the module __getattr__ below
     "validate_asgi_lifespan",
     "validate_asgi_loop",
     "validate_bool",
@@ -544,3 +544,14 @@ __all__ = [
     "validate_user",
     *_SETTING_CLASS_NAMES,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``reloader_engines`` (gunicorn 25 exports it here) is loaded on first
+    use: the inotify engine imports ctypes and subprocess, which a server
+    without ``--reload`` never needs (PEP 562)."""
+    if name == "reloader_engines":
+        from gunicorn.reloader import reloader_engines
+
+        return reloader_engines
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

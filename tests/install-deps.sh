@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs: the package with its "testing"
 # extra, and the system clients the integration tests drive (curl, nginx,
-# nghttp2-client for h2load). Safe to run again; installs only what is missing.
+# nghttp2-client for h2load, haproxy for tests/proxies). Safe to run again; installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,7 @@ missing=()
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     SUDO=""

@@ -15,6 +15,7 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
+from gunicorn.glogging import Logger
 from gunicorn.http.core import (
     NEED_DATA,
     Data,
@@ -23,6 +24,7 @@ from gunicorn.http.core import (
     Response,
 )
 from gunicorn.http.errors import InvalidHeader
+from gunicorn.settings import hooks as default_hooks
 from gunicorn.workers import netio
 
 from .scope import ASGIResponseInfo, access_environ, check_response_headers, response_start
@@ -30,6 +32,45 @@ from .scope import ASGIResponseInfo, access_environ, check_response_headers, res
 __all__ = ["ASGICycle", "HTTP1Cycle", "take_start"]
 
 _DISCONNECT = {"type": "http.disconnect"}
+
+
+def _noop(*args: Any) -> None:
+    return None
+
+
+class RequestHooks:
+    """The per-request hooks of one worker, looked up once per worker
+    (settings cannot change without a new worker).
+
+    Attributes: ``pre_request`` (a no-op when it is the default and its only
+    effect, a debug line, would be filtered out), ``post_request`` (None for
+    the default, which does nothing) and ``custom_access`` (True when the
+    logger class has its own ``access``, e.g. statsd, so it must be called
+    even with the access log off).
+    """
+
+    __slots__ = ("pre_request", "post_request", "custom_access")
+
+    def __init__(self, worker: Any) -> None:
+        cfg = worker.cfg
+        log = worker.log
+        pre = cfg.pre_request
+        if pre is default_hooks.pre_request:
+            is_enabled = getattr(getattr(log, "error_log", None), "isEnabledFor", None)
+            if is_enabled is not None and not is_enabled(10):  # logging.DEBUG
+                pre = _noop
+        self.pre_request = pre
+        post = cfg.post_request
+        self.post_request = None if post is default_hooks.post_request else post
+        self.custom_access = getattr(type(log), "access", None) is not Logger.access
+
+    @classmethod
+    def of(cls, worker: Any) -> RequestHooks:
+        """The worker's ``RequestHooks``, made on first use."""
+        hooks = getattr(worker, "_asgi_request_hooks", None)
+        if hooks is None:
+            hooks = worker._asgi_request_hooks = cls(worker)
+        return hooks
 
 
 def take_start(cycle: Any, message: dict[str, Any]) -> None:
@@ -83,10 +124,9 @@ class ASGICycle:
         back to the protocol."""
         proto = self.proto
         worker = proto.worker
-        cfg = worker.cfg
         started_at = datetime.now()
         try:
-            cfg.pre_request(worker, self.head)
+            RequestHooks.of(worker).pre_request(worker, self.head)
         except Exception:
             worker.log.exception("Exception in pre_request hook")
         try:
@@ -114,17 +154,27 @@ class ASGICycle:
     def _finish(self, started_at: datetime) -> None:
         proto = self.proto
         worker = proto.worker
-        environ = None
         log = worker.log
+        hooks = RequestHooks.of(worker)
+        post_request = hooks.post_request
+        # the environ only feeds the access log and post_request: skip it
+        # when neither wants it (the default: no access log, no hook)
+        if post_request is None and not hooks.custom_access \
+                and not getattr(log, "_access_enabled", True):
+            proto.cycle_done(self)
+            return
+        environ = None
         try:
-            environ = access_environ(self.head, self.scope, proto.peer)
+            # the scope's client: a PROXY header or uWSGI vars may name it
+            environ = access_environ(self.head, self.scope, self.scope.get("client") or proto.peer)
             log.access(self.resp, self.head, environ, datetime.now() - started_at)
         except Exception:
             log.debug("Failed to log access for an ASGI response", exc_info=True)
-        try:
-            worker.cfg.post_request(worker, self.head, environ, self.resp)
-        except Exception:
-            log.exception("Exception in post_request hook")
+        if post_request is not None:
+            try:
+                post_request(worker, self.head, environ, self.resp)
+            except Exception:
+                log.exception("Exception in post_request hook")
         proto.cycle_done(self)
 
 
@@ -199,6 +249,9 @@ class HTTP1Cycle(ASGICycle):
         The first call answers ``Expect: 100-continue`` (RFC 9110 section
         10.1.1).  Malformed content (RFC 9112 section 7) is answered with
         the error page when no response started, and ends in ``http.disconnect``.
+        Content that stops arriving for ``--timeout`` seconds while the
+        application waits here also ends in ``http.disconnect``, and the
+        connection is closed.
         """
         conn = self.conn
         while not self._request_done and not self.disconnected:
@@ -223,7 +276,7 @@ class HTTP1Cycle(ASGICycle):
                 # PAUSED / CONNECTION_CLOSED: nothing more comes for this request
                 self._request_done = True
                 return {"type": "http.request", "body": b"", "more_body": False}
-            await self._wait()
+            await self._wait_body()
         # the request is read: block until something ends the exchange
         while not self.disconnected and not self.complete:
             await self._wait()
@@ -236,6 +289,30 @@ class HTTP1Cycle(ASGICycle):
         wake.clear()
         self.proto.want_data()
         await wake.wait()
+
+    async def _wait_body(self) -> None:
+        """``_wait`` for request content, at most the worker's ``timeout``
+        seconds (``--timeout``, 30 when 0) without a byte arriving, as the
+        WSGI workers bound a blocking read of a stalled body."""
+        timer = asyncio.get_running_loop().call_later(
+            self.proto.worker.first_request_timeout, self._body_stalled)
+        try:
+            await self._wait()
+        finally:
+            timer.cancel()
+
+    def _body_stalled(self) -> None:
+        """No request content for ``timeout`` seconds while the application
+        waits in ``receive()``: it gets ``http.disconnect`` and the
+        connection closes (no response: the client stopped talking, and a
+        half-read body leaves nothing to keep alive)."""
+        if self._request_done or self.disconnected:
+            return
+        self.proto.worker.log.info("Request body from %s stalled for %ss: closing the connection",
+                                   self.proto.peer, self.proto.worker.first_request_timeout)
+        self.disconnected = True
+        self.proto.close()
+        self.wake()
 
     def _bad_content(self, exc: BaseException) -> None:
         """Request content that is cut short or malformed: the connection

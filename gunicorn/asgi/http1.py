@@ -25,8 +25,10 @@ from gunicorn.http2 import H2_ONLY_RESPONSE
 from gunicorn.workers import netio
 
 from .cycle import HTTP1Cycle
+from .h2c import maybe_h2c, maybe_h2c_upgrade
 from .scope import HTTP_VERSIONS, http_scope
-from .websocket import WebSocketCycle, handshake_error, is_websocket_upgrade, websocket_scope
+from .websocket import websocket_scope
+from .websocket_h1 import WebSocketCycle, handshake_error, is_websocket_upgrade
 
 __all__ = ["ASGIProtocol", "READ_HIGH", "H2_ONLY_RESPONSE"]
 
@@ -46,6 +48,12 @@ class ASGIProtocol(asyncio.Protocol):
             ``h1_settings``, ``connection_opened``/``connection_closed``,
             ``count_request``, ``alive``).
     """
+
+    #: PROXY header read ahead of the TLS handshake (``proxy_tls.PrefixServer``), and its info
+    proxy_prefix_done = False
+    proxy_info: dict[str, Any] | None = None
+    #: whether returning True from eof_received keeps the transport open
+    half_close = True
 
     def __init__(self, worker: Any) -> None:
         self.worker = worker
@@ -76,8 +84,9 @@ class ASGIProtocol(asyncio.Protocol):
             return
         ssl_object = transport.get_extra_info("ssl_object")
         if ssl_object is not None:
+            self.half_close = False  # asyncio's TLS transports cannot stay half-open
             if ssl_object.selected_alpn_protocol() == "h2":
-                self._start_h2(b"")
+                self.start_h2(b"")
                 return
             if worker.h2_only:
                 # --http-protocols h2 alone: an HTTP/1.x client is told why
@@ -88,6 +97,8 @@ class ASGIProtocol(asyncio.Protocol):
                 self.close()
                 return
         self.conn = ServerConnection(worker.h1_settings, self.peer)
+        if self.proxy_prefix_done:
+            self.conn.proxy_prefix_read(self.proxy_info)
         self._arm_idle(worker.first_request_timeout)
 
     def data_received(self, data: bytes) -> None:
@@ -102,7 +113,7 @@ class ASGIProtocol(asyncio.Protocol):
             return
         conn = self.conn
         if self.worker.h2c_prior and conn.req_number == 0 and self.cycle is None \
-                and self._maybe_h2c(data):
+                and maybe_h2c(self, data):
             return
         conn.receive_data(data)
         cycle = self.cycle
@@ -119,7 +130,7 @@ class ASGIProtocol(asyncio.Protocol):
             return False
         if self._h2 is not None:
             self._h2.feed_eof()
-            return True
+            return self.half_close
         # the client closed its side.  A head still incomplete gets its
         # answer from the core (nothing for a clean close).  While the
         # application still reads the body, it learns from the core whether
@@ -134,7 +145,7 @@ class ASGIProtocol(asyncio.Protocol):
             return False
         if type(cycle) is HTTP1Cycle and cycle.reading_body:
             cycle.wake()
-            return True
+            return self.half_close
         return False
 
     def connection_lost(self, exc: BaseException | None) -> None:
@@ -223,11 +234,23 @@ class ASGIProtocol(asyncio.Protocol):
         if worker.count_request() or not worker.alive or not worker.keepalive_timeout:
             conn.request_close()
         state = worker.state
+        client, server = self.peer, self.server
+        uwsgi_vars = head.uwsgi_vars
+        if uwsgi_vars is not None:
+            # a uWSGI packet: the front end's vars name the client and server
+            from .uwsgi import uwsgi_addresses
+
+            client, server = uwsgi_addresses(uwsgi_vars, client, server)
+        else:
+            info = conn.proxy_protocol_info
+            if info is not None and info.get("client_addr") is not None:
+                # a PROXY header names the original client (LOCAL carries none)
+                client = (info["client_addr"], info.get("client_port") or 0)
         scope = http_scope(
             head, http_version=HTTP_VERSIONS.get(head.version, "1.1"), scheme=head.scheme,
-            client=self.peer, server=self.server, root_path=worker.cfg.root_path or "",
+            client=client, server=server, root_path=worker.cfg.root_path or "",
             state=dict(state) if state is not None else None, extensions=_EXTENSIONS_H1)
-        if worker.h2c_upgrade and head.connection and self._maybe_h2c_upgrade(head):
+        if worker.h2c_upgrade and head.connection and maybe_h2c_upgrade(self, head):
             return
         if head.connection and is_websocket_upgrade(head):
             refused = handshake_error(head)
@@ -322,45 +345,10 @@ class ASGIProtocol(asyncio.Protocol):
 
     # -- HTTP/2 ------------------------------------------------------------
 
-    def _maybe_h2c(self, data: bytes) -> bool:
-        """Cleartext: hand the connection to HTTP/2 when *data* starts the
-        client preface of a trusted peer (RFC 9113 section 3.3)."""
-        from gunicorn.http2.core import detect_preface, h2c_allowed
-
-        buffered, _ = self.conn.trailing_data
-        whole = bytes(buffered) + data if buffered else data
-        found = detect_preface(whole)
-        if found is False or not h2c_allowed(self.worker.cfg, self.peer)[0]:
-            return False
-        if found is None:
-            self.conn.receive_data(data)  # wait for the rest of the preface
-            return True
-        self.conn.take_buffered()
-        self._start_h2(whole)
-        return True
-
-    def _maybe_h2c_upgrade(self, head: RequestHead) -> bool:
-        """Cleartext: switch to HTTP/2 when a trusted peer's request without
-        content asks for ``Upgrade: h2c`` with a valid HTTP2-Settings value;
-        the request becomes stream 1 (RFC 7540 section 3.2).  False: serve
-        it as HTTP/1.1 (a request with content included, as RFC 9113
-        section 3.1 lets a server ignore the upgrade)."""
-        from gunicorn.http2.core import decode_http2_settings, h2c_allowed, h2c_upgrade_settings
-
-        if head.version != (1, 1) or head.chunked or head.content_length:
-            return False
-        settings = h2c_upgrade_settings(head.headers)
-        if settings is None or not h2c_allowed(self.worker.cfg, self.peer)[1]:
-            return False
-        try:
-            decode_http2_settings(settings)
-        except ValueError:
-            return False
-        self.conn.next_event()  # the end of the (empty) request
-        self._start_h2(self.conn.take_buffered(), upgrade=(settings, head))
-        return True
-
-    def _start_h2(self, data: bytes, upgrade: Any = None) -> None:
+    def start_h2(self, data: bytes, upgrade: Any = None) -> None:
+        """Hand the connection to HTTP/2 (ALPN h2, or h2c: see ``.h2c``):
+        *data* is what the client sent so far, *upgrade* the (HTTP2-Settings
+        value, request head) of an ``Upgrade: h2c`` request, else None."""
         from .http2 import HTTP2Session
 
         self._cancel_idle()

@@ -12,7 +12,12 @@ protocol core's; this module only runs the read loop and the streams' tasks.
 ``receive()`` reads request content through the stream handle, which grants
 WINDOW_UPDATE credit as the application takes it (backpressure, RFC 9113
 section 6.9); a reset stream or a lost connection is ``http.disconnect``.
-On a graceful stop the session sends GOAWAY and lets running streams end.
+On a graceful stop the session sends GOAWAY and lets running streams end
+(WebSocket streams are told 1001 first).
+
+The connection advertises SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441): an
+extended CONNECT stream with ``:protocol websocket`` runs as a WebSocket
+(``gunicorn.asgi.websocket_h2``) instead of an ``http`` request.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from gunicorn.http2.errors import HTTP2ConnectionError, HTTP2Error
 
 from .cycle import ASGICycle, take_start
 from .scope import ASGIResponseInfo, check_response_headers, http_scope
+from .websocket import websocket_scope
+from .websocket_h2 import HTTP2WebSocketCycle, extended_connect_error
 
 __all__ = ["HTTP2Session", "HTTP2Cycle"]
 
@@ -50,19 +57,26 @@ class HTTP2Session:
         self.proto = proto
         self.worker = proto.worker
         self.peer = proto.peer
+        # a PROXY header read before the TLS handshake names the client
+        info = getattr(proto, "proxy_info", None)
+        self.client = ((info["client_addr"], info.get("client_port") or 0)
+                       if info and info.get("client_addr") is not None else proto.peer)
         loop = asyncio.get_running_loop()
         transport = proto.transport
         self.reader = asyncio.StreamReader(limit=1 << 20, loop=loop)
         self.reader.set_transport(transport)
         self.writer = asyncio.StreamWriter(transport, proto, self.reader, loop)
         is_ssl = transport.get_extra_info("ssl_object") is not None
+        # the asgi worker serves WebSocket: it offers extended CONNECT (RFC 8441)
         self.conn = AsyncHTTP2Connection(self.worker.cfg, self.reader, self.writer, proto.peer,
-                                         is_ssl=is_ssl)
+                                         is_ssl=is_ssl, enable_connect_protocol=True)
         cfg = self.worker.cfg
         keepalive = cfg.keepalive
         self.idle = float(keepalive) if keepalive and keepalive > 0 else \
             float(cfg.timeout if cfg.timeout > 0 else 30)
         self._stopping = False
+        #: the running WebSocket streams (told 1001 on a graceful stop)
+        self.websockets: set[Any] = set()
         self.task = self.worker.spawn(self._run(data, upgrade))
 
     # -- from the protocol ---------------------------------------------------
@@ -82,6 +96,9 @@ class HTTP2Session:
         """Graceful stop: GOAWAY now, close once the running streams ended."""
         if not self._stopping:
             self._stopping = True
+            for ws in list(self.websockets):
+                if ws.accepted:
+                    ws._send_close(1001, "server shutting down")
             self.worker.spawn(self._goaway())
 
     async def _goaway(self) -> None:
@@ -127,15 +144,42 @@ class HTTP2Session:
             if worker.count_request() and not self._stopping:
                 self.shutdown()
             scope = http_scope(
-                request, http_version="2", scheme=request.scheme, client=self.peer,
+                request, http_version="2", scheme=request.scheme, client=self.client,
                 server=self.proto.server, root_path=worker.cfg.root_path or "",
                 state=dict(state) if state is not None else None, extensions=_EXTENSIONS_H2)
+            if request.protocol is not None:
+                self._start_websocket(request, scope)
+                continue
             cycle = HTTP2Cycle(self, request, scope)
             cycle.task = worker.spawn(cycle.run(worker.asgi))
 
-    def cycle_done(self, cycle: HTTP2Cycle) -> None:
+    def _start_websocket(self, request: Any, scope: dict[str, Any]) -> None:
+        """An extended CONNECT stream (RFC 8441 section 4): a WebSocket task,
+        or an error response when the request cannot open one."""
+        refused = extended_connect_error(request)
+        if refused is not None:
+            status, fields = refused
+            self.worker.log.debug("Refusing extended CONNECT from %s: %s", self.peer, status)
+            self.worker.spawn(self._refuse(request.stream.driver_data, status, fields))
+            return
+        worker = self.worker
+        cycle = HTTP2WebSocketCycle(self, request, websocket_scope(scope))
+        self.websockets.add(cycle)
+        cycle.task = worker.spawn(cycle.run(worker.asgi))
+
+    async def _refuse(self, stream: Any, status: int, fields: list[tuple[str, str]]) -> None:
+        try:
+            await stream.send_head(status, [*fields, ("content-length", "0")], end=True)
+        except (StreamCancelled, HTTP2Error):
+            pass
+        finally:
+            if self.conn.stream_done(stream.stream_id):
+                await self.conn.close()
+
+    def cycle_done(self, cycle: Any) -> None:
         """A stream's task ended: forget it, close when it was the last one
         after GOAWAY."""
+        self.websockets.discard(cycle)
         if self.conn.stream_done(cycle.stream_id):
             self.worker.spawn(self.conn.close())
 

@@ -169,7 +169,19 @@ def check_response_headers(headers: Any) -> list[tuple[str, str]]:
     never copied into the response, to rule out response splitting).
     """
     out = []
-    for name, value in headers:
+    checked = _CHECKED
+    for pair in headers:
+        try:
+            # applications send the same fields again and again: a pair of
+            # bytes (or str) checked before is not checked twice
+            hit = checked.get(pair) if type(pair) is tuple else None
+        except TypeError:  # a bytearray inside: unhashable
+            hit = None
+        if hit is not None:
+            out.append(hit)
+            continue
+        name, value = pair
+        cacheable = type(name) in _IMMUTABLE and type(value) in _IMMUTABLE
         if type(name) is not str:
             name = bytes(name).decode("latin-1")
         if type(value) is not str:
@@ -178,8 +190,19 @@ def check_response_headers(headers: Any) -> list[tuple[str, str]]:
             raise InvalidHeaderName(name)
         if INVALID_VALUE_RE.search(value) is not None:
             raise InvalidHeader(name)
-        out.append((name, value))
+        item = (name, value)
+        out.append(item)
+        if cacheable and type(pair) is tuple:
+            if len(checked) >= _CHECKED_MAX:
+                checked.clear()  # varying values (lengths, cookies): start over
+            checked[pair] = item
     return out
+
+
+#: (name, value) as the application sent them -> the checked str pair
+_CHECKED: dict[tuple[Any, Any], tuple[str, str]] = {}
+_CHECKED_MAX = 512
+_IMMUTABLE = (bytes, str)
 
 
 def response_start(message: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bool]:

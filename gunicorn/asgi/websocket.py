@@ -1,23 +1,27 @@
 """WebSocket (RFC 6455) for the ASGI worker, through ``wsproto``.
 
-``is_websocket_upgrade(head)`` tells an HTTP/1.1 opening handshake
-(RFC 6455 section 4.2.1: GET, ``Upgrade: websocket``, ``Connection:
-upgrade``, a ``Sec-WebSocket-Key`` and version 13).  ``WebSocketCycle``
-then runs the application with a ``websocket`` scope (ASGI WebSocket spec
-2.4): ``websocket.connect`` first; ``websocket.accept`` answers ``101
-Switching Protocols`` (head built by the HTTP/1.1 core) with the chosen
-subprotocol; ``websocket.close`` before accepting answers ``403``.  After
-the handshake every frame goes through a ``wsproto`` connection: masking,
-fragments, UTF-8 checks, ping/pong and the closing handshake are its rules.
-Messages larger than ``websocket_max_message_size`` close the connection
-with 1009 (RFC 6455 section 7.4.1).
+``WebSocketSession`` holds every ASGI WebSocket rule (ASGI WebSocket spec
+2.4), whatever carries the frames: ``websocket.connect`` first;
+``websocket.accept`` opens the WebSocket with the chosen subprotocol;
+``websocket.close`` before accepting refuses the handshake with 403; the
+``websocket.http.response`` extension (``websocket.http.response.start`` /
+``.body`` before accepting) refuses it with the application's own HTTP
+response.  After the handshake every frame goes through a ``wsproto``
+frame-layer ``Connection``: masking, fragments, UTF-8 checks, ping/pong,
+permessage-deflate (RFC 7692, when the client offers it) and the closing
+handshake are its rules.  Messages larger than ``websocket_max_message_size``
+close the WebSocket with 1009 (RFC 6455 section 7.4.1).
+
+Two transports subclass it: ``gunicorn.asgi.websocket_h1.WebSocketCycle``
+(HTTP/1.1 ``Upgrade``, RFC 6455 section 4: ``101 Switching Protocols``, then
+the connection's bytes) and ``gunicorn.asgi.websocket_h2.HTTP2WebSocketCycle`` (extended
+CONNECT on one HTTP/2 stream, RFC 8441).  A transport provides the hooks
+listed in ``WebSocketSession``; it never decides what a message means.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 from collections import deque
 from datetime import datetime
 from typing import Any
@@ -30,55 +34,28 @@ from wsproto.events import (
     Ping,
     TextMessage,
 )
-from wsproto.utilities import generate_accept_token
+from wsproto.extensions import Extension, PerMessageDeflate
+from wsproto.handshake import server_extensions_handshake
 
 from .cycle import ASGICycle
-from .scope import ASGIResponseInfo, check_response_headers
+from .scope import ASGIResponseInfo, check_response_headers, response_start
 
-__all__ = ["is_websocket_upgrade", "handshake_error", "websocket_scope", "WebSocketCycle"]
+__all__ = ["websocket_scope", "negotiate_extensions", "WebSocketSession", "WEBSOCKET_EXTENSIONS"]
 
 #: received messages queued before reading from the client pauses
 QUEUE_HIGH = 16
 #: seconds to wait for the client's close frame after ours
 CLOSE_TIMEOUT = 5.0
 
-
-def is_websocket_upgrade(head: Any) -> bool:
-    """True for an HTTP/1.1 GET asking to upgrade to WebSocket (RFC 6455 4.2.1)."""
-    if head.method != "GET" or head.version != (1, 1) or not head.connection \
-            or "upgrade" not in head.connection:
-        return False
-    for name, value in head.headers:
-        if name == "UPGRADE" and value.strip(" \t").lower() == "websocket":
-            return True
-    return False
-
-
-def handshake_error(head: Any) -> tuple[int, list[tuple[str, str]]] | None:
-    """Why an upgrade request cannot open a WebSocket, as (status, headers),
-    or None when it can: a ``Sec-WebSocket-Key`` that is not 16 octets in
-    base64 is a 400, a version other than 13 a 426 naming 13 (RFC 6455
-    sections 4.2.1 and 4.4)."""
-    key = version = None
-    for name, value in head.headers:
-        if name == "SEC-WEBSOCKET-KEY":
-            key = value.strip(" \t")
-        elif name == "SEC-WEBSOCKET-VERSION":
-            version = value.strip(" \t")
-    try:
-        valid_key = key is not None and len(base64.b64decode(key, validate=True)) == 16
-    except (binascii.Error, ValueError):
-        valid_key = False
-    if not valid_key:
-        return 400, []
-    if version != "13":
-        return 426, [("Sec-WebSocket-Version", "13")]
-    return None
+#: the server extensions a ``websocket`` scope offers (ASGI WebSocket spec:
+#: the denial response extension)
+WEBSOCKET_EXTENSIONS: dict[str, dict[str, Any]] = {"websocket.http.response": {}}
 
 
 def websocket_scope(http_scope: dict[str, Any]) -> dict[str, Any]:
     """The ``websocket`` scope made from the request's ``http`` scope:
-    scheme ws/wss, ``subprotocols`` from Sec-WebSocket-Protocol."""
+    scheme ws/wss, ``subprotocols`` from Sec-WebSocket-Protocol, the
+    ``websocket.http.response`` extension offered."""
     scope = dict(http_scope)
     scope["type"] = "websocket"
     scope["scheme"] = "wss" if http_scope["scheme"] == "https" else "ws"
@@ -88,18 +65,52 @@ def websocket_scope(http_scope: dict[str, Any]) -> dict[str, Any]:
         if name == b"sec-websocket-protocol":
             protocols += [p.strip() for p in value.decode("latin-1").split(",") if p.strip()]
     scope["subprotocols"] = protocols
-    scope["extensions"] = {}
+    scope["extensions"] = WEBSOCKET_EXTENSIONS
     return scope
 
 
-class WebSocketCycle(ASGICycle):
-    """One WebSocket connection as its ASGI task sees it.
+def negotiate_extensions(headers: list[tuple[bytes, bytes]]) -> tuple[list[Extension], str | None]:
+    """The WebSocket extensions to use and the ``Sec-WebSocket-Extensions``
+    response value (None: none agreed), from the offers of the request's
+    ``sec-websocket-extensions`` fields (RFC 6455 section 9.1).  Only
+    permessage-deflate (RFC 7692) is supported; wsproto checks its
+    parameters and leaves out an offer it cannot honour."""
+    offers: list[str] = []
+    for name, value in headers:
+        if name == b"sec-websocket-extensions":
+            offers += [o.strip() for o in value.decode("latin-1").split(",") if o.strip()]
+    if not offers:
+        return [], None
+    deflate = PerMessageDeflate()
+    agreed = server_extensions_handshake(offers, [deflate])
+    if agreed is None:
+        return [], None
+    return [deflate], agreed.decode("ascii")
+
+
+class WebSocketSession(ASGICycle):
+    """The ASGI side of one WebSocket, shared by its transports.
 
     Args:
-        proto: the ``ASGIProtocol`` (``conn``, ``write``, ``close``,
-            ``worker``, ``peer``).
-        head: the upgrade request's ``RequestHead``.
+        proto: the connection's protocol object (``worker``, ``peer``,
+            ``cycle_done``).
+        head: the opening request (``RequestHead`` or ``HTTP2Request``).
         scope: the ``websocket`` scope.
+
+    A transport subclass implements: ``_transmit(data)`` (queue frame
+    octets, never waits), ``_drain()`` (wait while the peer is behind),
+    ``_pause_input()`` / ``_want_input()`` (stop / resume reading frames),
+    ``_send_accept(headers)`` (the handshake's success response; returns
+    octets already received after it, for wsproto), ``_send_response_head
+    (status, headers, end)`` and ``_send_response_body(body, end)`` (an
+    HTTP response refusing the handshake; *end* ends it and the exchange),
+    ``_abort_response()`` (such a response cannot be completed),
+    ``_end_transport()`` (the closing handshake is over or the peer left:
+    end the byte stream), ``_close_later()`` (our close frame went out: end
+    the byte stream if the peer does not answer in ``CLOSE_TIMEOUT``
+    seconds), ``_accept_headers(subprotocol)`` (the handshake fields the
+    transport adds) and ``_settle()`` (awaited after the application
+    returned, before the access log).
     """
 
     def __init__(self, proto: Any, head: Any, scope: dict[str, Any]) -> None:
@@ -111,7 +122,7 @@ class WebSocketCycle(ASGICycle):
         self.disconnected = False
         self.task: asyncio.Task[Any] | None = None
         self.accepted = False
-        self.closed = False  # a close frame went out
+        self.closed = False  # a close frame or a refusal went out
         self.ws: Connection | None = None
         self.max_size = int(getattr(proto.worker.cfg, "websocket_max_message_size", 0) or 0)
         self._inbox: deque[dict[str, Any]] = deque([{"type": "websocket.connect"}])
@@ -119,11 +130,15 @@ class WebSocketCycle(ASGICycle):
         self._parts: list[Any] = []
         self._size = 0
         self._close_code = 1006
+        self._gone = False  # websocket.disconnect queued
+        # websocket.http.response: the recorded start, whether its head went out
+        self._deny: tuple[int, list[tuple[str, str]]] | None = None
+        self._deny_sent = False
 
-    # -- from the protocol ---------------------------------------------------
+    # -- frames from the peer ------------------------------------------------
 
     def feed(self, data: bytes) -> None:
-        """Frames from the client (after the 101)."""
+        """Octets of the WebSocket byte stream from the client (after the handshake)."""
         ws = self.ws
         if ws is None:
             return
@@ -131,17 +146,24 @@ class WebSocketCycle(ASGICycle):
         self._process()
 
     def lost(self) -> None:
-        self.disconnected = True
-        self._push({"type": "websocket.disconnect", "code": self._close_code, "reason": ""})
+        """The transport is gone: ``websocket.disconnect`` (1006 unless a
+        close frame said otherwise)."""
+        self._disconnect(self._close_code, "")
 
     def wake(self) -> None:
         self._wake.set()
+
+    def _disconnect(self, code: int, reason: str) -> None:
+        self.disconnected = True
+        if not self._gone:
+            self._gone = True
+            self._push({"type": "websocket.disconnect", "code": code, "reason": reason})
 
     def _push(self, message: dict[str, Any]) -> None:
         self._inbox.append(message)
         self._wake.set()
         if len(self._inbox) > QUEUE_HIGH:
-            self.proto.pause()
+            self._pause_input()
 
     def _process(self) -> None:
         ws = self.ws
@@ -151,7 +173,7 @@ class WebSocketCycle(ASGICycle):
                 self._size += len(event.data)
                 if self.max_size and self._size > self.max_size:
                     self._send_close(1009, "message too big")
-                    self._push({"type": "websocket.disconnect", "code": 1009, "reason": ""})
+                    self._disconnect(1009, "")
                     return
                 self._parts.append(event.data)
                 if event.message_finished:
@@ -162,28 +184,27 @@ class WebSocketCycle(ASGICycle):
                     key = "text" if isinstance(event, TextMessage) else "bytes"
                     self._push({"type": "websocket.receive", key: data})
             elif isinstance(event, Ping):
-                self.proto.write(ws.send(event.response()))
+                self._transmit(ws.send(event.response()))
             elif isinstance(event, CloseConnection):
                 self._close_code = event.code
                 if ws.state is ConnectionState.REMOTE_CLOSING:
-                    self.proto.write(ws.send(event.response()))
-                self._push({"type": "websocket.disconnect", "code": event.code,
-                            "reason": event.reason or ""})
-                self.disconnected = True
-                self.proto.close()
+                    self._transmit(ws.send(event.response()))
+                self.closed = True
+                self._disconnect(event.code, event.reason or "")
+                self._end_transport()
                 return
 
     # -- the application's side ---------------------------------------------
 
     async def receive(self) -> dict[str, Any]:
         """``websocket.connect``, then ``websocket.receive`` {text|bytes} and
-        finally ``websocket.disconnect`` {code}."""
+        finally ``websocket.disconnect`` {code, reason}."""
         while not self._inbox:
             self._wake.clear()
             await self._wake.wait()
         message = self._inbox.popleft()
         if len(self._inbox) <= QUEUE_HIGH // 2:
-            self.proto.want_data()
+            self._want_input()
         if message["type"] == "websocket.disconnect":
             # keep answering disconnect if asked again
             self._inbox.appendleft(message)
@@ -191,15 +212,14 @@ class WebSocketCycle(ASGICycle):
 
     async def send(self, message: dict[str, Any]) -> None:
         """``websocket.accept`` {subprotocol, headers}, ``websocket.send``
-        {text|bytes}, ``websocket.close`` {code, reason}.  Raises
-        RuntimeError for a message out of order; after a disconnect
-        messages are dropped."""
+        {text|bytes}, ``websocket.close`` {code, reason} and, before
+        accepting, ``websocket.http.response.start`` {status, headers} and
+        ``websocket.http.response.body`` {body, more_body}.  Raises
+        RuntimeError for a message out of order, ValueError for an unknown
+        type or a bad status, ``InvalidHeader``/``InvalidHeaderName`` for a
+        bad field; after a disconnect messages are dropped."""
         kind = message["type"]
-        if kind == "websocket.accept":
-            if self.accepted or self.closed:
-                raise RuntimeError("websocket.accept not allowed now")
-            self._accept(message)
-        elif kind == "websocket.send":
+        if kind == "websocket.send":
             if not self.accepted:
                 raise RuntimeError("websocket.send before websocket.accept")
             if self.disconnected or self.closed:
@@ -208,46 +228,83 @@ class WebSocketCycle(ASGICycle):
             event = TextMessage(data=text) if text is not None else \
                 BytesMessage(data=message.get("bytes") or b"")
             assert self.ws is not None
-            self.proto.write(self.ws.send(event))
-            await self.proto.drain()
+            self._transmit(self.ws.send(event))
+            await self._drain()
+        elif kind == "websocket.accept":
+            if self.accepted or self.closed or self._deny is not None:
+                raise RuntimeError("websocket.accept not allowed now")
+            await self._accept(message)
         elif kind == "websocket.close":
+            if self._deny is not None and not self.accepted:
+                raise RuntimeError("websocket.close after websocket.http.response.start")
             if not self.accepted:
-                self._reject(403)
+                await self._reject(403)
                 return
             self._send_close(int(message.get("code", 1000)), message.get("reason") or "")
+        elif kind == "websocket.http.response.start":
+            if self.accepted or self.closed or self._deny is not None:
+                raise RuntimeError("websocket.http.response.start not allowed now")
+            status, headers, _trailers = response_start(message)
+            self._deny = (status, headers)
+            self.resp.status = status
+            self.resp.headers = headers
+        elif kind == "websocket.http.response.body":
+            if self._deny is None or self.complete:
+                raise RuntimeError("websocket.http.response.body not allowed now")
+            await self._deny_body(message.get("body", b""), bool(message.get("more_body", False)))
         else:
             raise ValueError("unknown ASGI message type %r" % (kind,))
 
-    def _accept(self, message: dict[str, Any]) -> None:
+    async def _accept(self, message: dict[str, Any]) -> None:
         if self.disconnected:
             return
-        head = self.head
-        key = next((v for n, v in head.headers if n == "SEC-WEBSOCKET-KEY"), "")
-        accept = generate_accept_token(key.encode("latin-1")).decode("ascii")
-        headers = [("Upgrade", "websocket"), ("Sec-WebSocket-Accept", accept)]
+        extensions, agreed = negotiate_extensions(self.scope["headers"])
+        headers = self._accept_headers()
         subprotocol = message.get("subprotocol")
         if subprotocol:
             headers.append(("Sec-WebSocket-Protocol", subprotocol))
+        if agreed:
+            headers.append(("Sec-WebSocket-Extensions", agreed))
         headers += check_response_headers(message.get("headers", ()))
-        conn = self.proto.conn
-        self.proto.write(conn.send_head(101, headers, upgrade=True))
+        self.resp.headers = headers
         self.accepted = True
         self.complete = True
-        self.resp.status = 101
-        self.resp.headers = headers
-        self.ws = Connection(ConnectionType.SERVER, trailing_data=conn.take_buffered())
-        self._process()
+        trailing = await self._send_accept(headers)
+        self.ws = Connection(ConnectionType.SERVER, extensions=extensions, trailing_data=trailing)
+        if trailing:
+            self._process()
 
-    def _reject(self, status: int) -> None:
+    async def _deny_body(self, body: bytes, more: bool) -> None:
+        """One ``websocket.http.response.body``: the refusal's head with the
+        first one, the content, and the end of the exchange without *more*."""
+        assert self._deny is not None
+        if not more:
+            self.complete = True
+            self.closed = True
+        if self.disconnected:
+            return
+        if not self._deny_sent:
+            self._deny_sent = True
+            status, headers = self._deny
+            await self._send_response_head(status, headers, not more and not body)
+            if not more and not body:
+                self._disconnect(1006, "")
+                return
+        self.resp.sent += len(body)
+        await self._send_response_body(body, not more)
+        if not more:
+            self._disconnect(1006, "")
+
+    async def _reject(self, status: int) -> None:
         """Refuse the handshake with an empty *status* response (RFC 6455 4.2.2)."""
         if self.complete or self.disconnected:
             return
         self.resp.status = status
-        self.proto.write(self.proto.conn.send_head(status, [("Content-Length", "0")],
-                                                   content_length=0, close=True, end=True))
+        self.resp.headers = []
         self.complete = True
         self.closed = True
-        self.proto.close()
+        await self._send_response_head(status, [("Content-Length", "0")], True)
+        self._disconnect(1006, "")
 
     def _send_close(self, code: int, reason: str) -> None:
         ws = self.ws
@@ -255,18 +312,20 @@ class WebSocketCycle(ASGICycle):
             return
         self.closed = True
         if ws.state is ConnectionState.OPEN:
-            self.proto.write(ws.send(CloseConnection(code=code, reason=reason)))
+            self._transmit(ws.send(CloseConnection(code=code, reason=reason)))
         # the client answers with its close frame; do not wait for ever
-        asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self.proto.close)
+        self._close_later()
 
     async def _abandon(self) -> None:
-        if not self.accepted:
-            self._reject(500)
-        else:
+        if self.accepted:
             self._send_close(1011, "")
+        elif self._deny_sent:
+            self._abort_response()
+        else:
+            await self._reject(500)
 
     async def run(self, app: Any) -> None:
-        """Run *app*; on return the connection closes (1000 after accept,
+        """Run *app*; on return the WebSocket closes (1000 after accept,
         403 without it), on failure 500 or close code 1011."""
         worker = self.proto.worker
         started_at = datetime.now()
@@ -279,9 +338,55 @@ class WebSocketCycle(ASGICycle):
             if not isinstance(exc, Exception):
                 raise
         else:
-            if not self.accepted:
-                self._reject(403)
-            else:
+            if self.accepted:
                 self._send_close(1000, "")
+            elif self._deny is not None and not self.complete:
+                worker.log.error("ASGI application returned without completing its "
+                                 "websocket.http.response to %s", self.head.uri)
+                await self._abandon()
+            else:
+                await self._reject(403)
         finally:
-            self._finish(started_at)
+            try:
+                await self._settle()
+            finally:
+                self._finish(started_at)
+
+    # -- transport hooks -------------------------------------------------------
+
+    def _transmit(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    async def _drain(self) -> None:
+        raise NotImplementedError
+
+    def _pause_input(self) -> None:
+        raise NotImplementedError
+
+    def _want_input(self) -> None:
+        raise NotImplementedError
+
+    def _accept_headers(self) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    async def _send_accept(self, headers: list[tuple[str, str]]) -> bytes:
+        raise NotImplementedError
+
+    async def _send_response_head(self, status: int, headers: list[tuple[str, str]],
+                                  end: bool) -> None:
+        raise NotImplementedError
+
+    async def _send_response_body(self, body: bytes, end: bool) -> None:
+        raise NotImplementedError
+
+    def _abort_response(self) -> None:
+        raise NotImplementedError
+
+    def _end_transport(self) -> None:
+        raise NotImplementedError
+
+    def _close_later(self) -> None:
+        raise NotImplementedError
+
+    async def _settle(self) -> None:
+        return None

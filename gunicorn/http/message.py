@@ -214,6 +214,8 @@ class Request(Message):
     query: str | None = None
     fragment: str | None = None
     proxy_protocol_info: dict[str, Any] | None = None
+    #: the vars of a uWSGI request (gunicorn.uwsgi.UWSGIRequest); None here
+    uwsgi_vars: dict[str, str] | None = None
 
     def __init__(self, cfg: Any, unreader: Unreader, peer_addr: Any, req_number: int = 1) -> None:
         self.req_number = req_number

@@ -80,7 +80,8 @@ def create(req: Any, sock: Any, client: Any, server: Any, cfg: Any) -> tuple[Res
     Returns:
         (resp, environ) with every key of PEP 3333 plus ``RAW_URI``,
         ``REMOTE_PORT``, ``gunicorn.socket``, ``wsgi.early_hints`` and the
-        PROXY protocol keys.
+        PROXY protocol keys; for a uWSGI request also what its vars say
+        (``gunicorn.uwsgi.message.uwsgi_environ``).
 
     Raises:
         ConfigurationProblem: the path does not start with SCRIPT_NAME (500).
@@ -106,7 +107,15 @@ def create(req: Any, sock: Any, client: Any, server: Any, cfg: Any) -> tuple[Res
     scheme = req.scheme
     environ["wsgi.url_scheme"] = scheme
     server_environ(environ, client, server, host, scheme)
-    path_environ(environ, req.path, script_name)
+    uwsgi_vars = getattr(req, "uwsgi_vars", None)
+    if uwsgi_vars is None:
+        path_environ(environ, req.path, script_name)
+    else:
+        # a uWSGI request: the front end's CGI vars (gunicorn.uwsgi.message)
+        from gunicorn.uwsgi.message import uwsgi_environ
+
+        if not uwsgi_environ(environ, uwsgi_vars):
+            path_environ(environ, req.path, script_name)
     if getattr(req, "proxy_protocol_info", None):
         environ.update(proxy_environ(req))
     version = req.version

@@ -176,12 +176,14 @@ class AsyncHTTP2Stream:
             self.stream.send_continue()
             conn._flush_soon()
 
-    async def read(self, size: int = -1) -> bytes:
+    async def read(self, size: int = -1, *, idle_ok: bool = False) -> bytes:
         """Up to *size* octets of request content (all that is buffered when
         negative), b"" at its end.
 
         Waits until some arrive, at most ``conn.read_timeout`` seconds (then
-        the stream is reset with CANCEL).  The octets returned are
+        the stream is reset with CANCEL); with *idle_ok* it waits without
+        limit (a tunnel such as an extended CONNECT WebSocket, RFC 8441,
+        may stay quiet for long).  The octets returned are
         acknowledged: WINDOW_UPDATE credit goes back to the peer (RFC 9113
         section 6.9).  A client waiting for ``100 Continue`` gets it on the
         first call.
@@ -195,7 +197,7 @@ class AsyncHTTP2Stream:
             self.send_continue()
         deadline = None
         while True:
-            if conn.closed:
+            if conn.closed or (idle_ok and conn.protocol.is_closed):
                 raise StreamCancelled(self.stream_id, "the connection is closed", E.CANCEL)
             try:
                 data = self.stream.read_body(size)
@@ -205,6 +207,13 @@ class AsyncHTTP2Stream:
                 if data:
                     conn._flush_soon()  # the WINDOW_UPDATE this produced
                 return data
+            event = self._data
+            if event is None:
+                event = self._data = asyncio.Event()
+            event.clear()
+            if idle_ok:
+                await event.wait()
+                continue
             now = time.monotonic()
             if deadline is None:
                 deadline = now + conn.read_timeout
@@ -214,10 +223,6 @@ class AsyncHTTP2Stream:
                 conn._flush()
                 self._wake()
                 raise StreamCancelled(self.stream_id, "request content timed out", E.CANCEL)
-            event = self._data
-            if event is None:
-                event = self._data = asyncio.Event()
-            event.clear()
             await _wait(event, left)
 
     async def wait_closed(self) -> None:
@@ -414,6 +419,9 @@ class AsyncHTTP2Connection(DriverAttributes):
         writer: its ``asyncio.StreamWriter``.
         client_addr: the peer address ((host, port), a UNIX path or None).
         is_ssl: the connection scheme (default: the transport has TLS).
+        enable_connect_protocol: advertise and accept extended CONNECT
+            (RFC 8441; see ``HTTP2ServerProtocol``); only for a worker that
+            serves WebSocket.
 
     Attributes (gunicorn 25 names): ``cfg, reader, writer, client_addr,
     streams`` (stream id -> HTTP2Stream), ``initial_window_size,
@@ -429,7 +437,8 @@ class AsyncHTTP2Connection(DriverAttributes):
     READ_BUFFER_SIZE = READ_BUFFER_SIZE
 
     def __init__(self, cfg: Any, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 client_addr: Any, *, is_ssl: bool | None = None) -> None:
+                 client_addr: Any, *, is_ssl: bool | None = None,
+                 enable_connect_protocol: bool = False) -> None:
         self.cfg = cfg
         self.reader = reader
         self.writer = writer
@@ -437,7 +446,8 @@ class AsyncHTTP2Connection(DriverAttributes):
         if is_ssl is None:
             is_ssl = writer.get_extra_info("ssl_object") is not None
         self.is_ssl = is_ssl
-        self.protocol = HTTP2ServerProtocol(cfg, client_addr, is_ssl=is_ssl)
+        self.protocol = HTTP2ServerProtocol(cfg, client_addr, is_ssl=is_ssl,
+                                            enable_connect_protocol=enable_connect_protocol)
         self.closed = False
         self.error: HTTP2Error | None = None
         timeout = float(getattr(cfg, "timeout", 30) or 30)
@@ -708,12 +718,19 @@ class AsyncHTTP2Connection(DriverAttributes):
         adapter = self.adapters.pop(stream_id, None)
         self._credit_waiters.pop(stream_id, None)
         self.last_activity = time.monotonic()
+        if adapter is not None:
+            stream = adapter.stream
+            # the request's body reads through the adapter: break that cycle
+            adapter.request = None
+        else:
+            stream = self.protocol.streams.get(stream_id)
         if self.closed:
             return True
-        stream = adapter.stream if adapter is not None else self.protocol.streams.get(stream_id)
-        if stream is not None and stream.can_send:
-            self.protocol.reset_stream(stream_id, E.CANCEL if stream.response_headers_sent
-                                       else E.INTERNAL_ERROR)
+        if stream is not None:
+            if stream.can_send:
+                self.protocol.reset_stream(stream_id, E.CANCEL if stream.response_headers_sent
+                                           else E.INTERNAL_ERROR)
+            stream.release()
         self._flush_soon()
         return self.finished
 

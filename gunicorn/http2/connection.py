@@ -469,6 +469,10 @@ class HTTP2ServerConnection(DriverAttributes):
             while out:
                 with memoryview(out) as view, view[:_SEND_CHUNK] as chunk:
                     n = send(chunk)
+                if not n:
+                    # gevent's non-blocking SSLSocket returns 0 where the
+                    # standard library raises SSLWantWriteError
+                    break
                 del out[:n]
         except _RETRY:
             pass
@@ -654,6 +658,9 @@ class HTTP2ServerConnection(DriverAttributes):
                 self.protocol.reset_stream(adapter.stream_id,
                                            E.CANCEL if stream.response_headers_sent
                                            else E.INTERNAL_ERROR)
+            stream.release()
+            # the request's body reads through the adapter: break that cycle
+            adapter.request = None
             self._flush_locked()
 
     @property

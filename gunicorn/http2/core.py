@@ -330,6 +330,11 @@ class HTTP2ServerProtocol:
             ``cfg.is_ssl`` when None.
         limits: FloodLimits (defaults when None).
         clock: monotonic clock in seconds, for the flood limits.
+        enable_connect_protocol: advertise SETTINGS_ENABLE_CONNECT_PROTOCOL=1
+            and accept extended CONNECT requests carrying ``:protocol``
+            (RFC 8441 sections 3 and 4).  Only a worker that serves
+            WebSocket sets it; without it such a request is malformed (a
+            stream error of type PROTOCOL_ERROR, RFC 9113 section 8.1.1).
 
     Usage: ``initiate_connection()`` (or ``initiate_upgrade_connection`` for
     h2c Upgrade), write ``data_to_send()``, then feed every read to
@@ -345,8 +350,10 @@ class HTTP2ServerProtocol:
 
     def __init__(self, cfg: Any, client_addr: Any = None, *, is_ssl: bool | None = None,
                  limits: FloodLimits | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 enable_connect_protocol: bool = False) -> None:
         self.cfg = cfg
+        self.enable_connect_protocol = bool(enable_connect_protocol)
         self.client_addr = client_addr
         self.max_concurrent_streams = max(0, int(getattr(cfg, "http2_max_concurrent_streams", 100)))
         self.initial_window_size = min(max(0, int(getattr(cfg, "http2_initial_window_size",
@@ -451,20 +458,19 @@ class HTTP2ServerProtocol:
 
     def _local_settings(self) -> None:
         h2 = self.h2_conn
-        h2.update_settings({
+        values: dict[SettingCodes | int, int] = {
             SettingCodes.INITIAL_WINDOW_SIZE: self.initial_window_size,
             SettingCodes.MAX_FRAME_SIZE: self.max_frame_size,
             SettingCodes.MAX_HEADER_LIST_SIZE: self.max_header_list_size,
-        })
+        }
+        if self.enable_connect_protocol:
+            values[SettingCodes.ENABLE_CONNECT_PROTOCOL] = 1
+        h2.update_settings(values)
         # h2's SETTINGS frames carry its internal concurrency value; ours
         # replaces them (one frame, one ACK, which applies the values above)
         h2.data_to_send()
-        self._out += _settings_frame((
-            (SettingCodes.MAX_CONCURRENT_STREAMS, self.max_concurrent_streams),
-            (SettingCodes.INITIAL_WINDOW_SIZE, self.initial_window_size),
-            (SettingCodes.MAX_FRAME_SIZE, self.max_frame_size),
-            (SettingCodes.MAX_HEADER_LIST_SIZE, self.max_header_list_size),
-        ))
+        self._out += _settings_frame(
+            [(SettingCodes.MAX_CONCURRENT_STREAMS, self.max_concurrent_streams), *values.items()])
         self._settings_unacked += 1
         grow = self.connection_window - 65535
         if grow > 0:
@@ -1299,9 +1305,13 @@ class HTTP2ServerProtocol:
         if stream.state is StreamState.HALF_CLOSED_REMOTE:
             self._closed(stream, normally=True)
         elif stream.state is StreamState.OPEN:
+            stream.state = StreamState.HALF_CLOSED_LOCAL
+            if getattr(stream.request, "protocol", None) is not None:
+                # an extended CONNECT tunnel (RFC 8441): our END_STREAM ends
+                # our half of the byte stream; the client ends its own
+                return
             # complete response before the complete request: ask the client to
             # stop sending, without error (RFC 9113 section 8.1)
-            stream.state = StreamState.HALF_CLOSED_LOCAL
             self._h2_reset(stream.stream_id, E.NO_ERROR)
             self._closed(stream, code=E.NO_ERROR)
 

@@ -1,25 +1,40 @@
-"""What the threaded and the asyncio HTTP/2 drivers both expose of their
-protocol (``core.HTTP2ServerProtocol``), under the names gunicorn 25's
-``HTTP2ServerConnection`` uses."""
+"""What the HTTP/2 drivers share.
+
+``DriverAttributes``: what the threaded and the asyncio drivers both expose
+of their protocol (``core.HTTP2ServerProtocol``), under the names gunicorn
+25's ``HTTP2ServerConnection`` uses.  ``run_wsgi_stream`` and
+``add_stream_environ``: one WSGI application call per stream of the blocking
+driver, used alike by gthread pool threads and greenlet workers.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["DriverAttributes"]
+from gunicorn.http.early_hints import check_early_hint
+from gunicorn.workers.netio import is_client_disconnect
+
+from .errors import HTTP2Error
+
+__all__ = ["DriverAttributes", "add_stream_environ", "early_hints_sender", "run_wsgi_stream"]
 
 
 class DriverAttributes:
     """Read-only views of a driver's ``protocol`` (mixin).
 
     The driver sets ``protocol`` (the ``HTTP2ServerProtocol``), ``closed``
-    (its transport side is over) and ``adapters`` (stream id -> the stream
-    handle of a running application).
+    (its transport side is over), ``adapters`` (stream id -> the stream
+    handle of a running application) and, after a PROXY header,
+    ``proxy_protocol_info``.
     """
 
     protocol: Any
     closed: bool
     adapters: dict[int, Any]
+    #: the PROXY header read before the TLS handshake (HAProxy
+    #: proxy-protocol.txt); it describes every stream of the connection
+    proxy_protocol_info: dict[str, Any] | None = None
 
     @property
     def streams(self) -> dict[int, Any]:
@@ -50,3 +65,76 @@ class DriverAttributes:
     def active_streams(self) -> int:
         """Streams whose application still runs or whose exchange is open."""
         return max(len(self.adapters), int(self.protocol.active_streams))
+
+
+# -- WSGI over one stream of a blocking driver (gthread pool threads, greenlets) --
+
+
+def early_hints_sender(stream: Any, resp: Any) -> Callable[[Iterable[Any]], None]:
+    """``wsgi.early_hints`` for an HTTP/2 stream.
+
+    Args:
+        stream: the stream's ``HTTP2StreamIO`` (``send_informational``).
+        resp: the WSGI ``Response`` (nothing is sent once ``headers_sent``).
+
+    Each call validates its (name, value) pairs like HTTP/1.1 hints
+    (``InvalidEarlyHint``, a ValueError) and sends one HEADERS frame with
+    ``:status 103`` (RFC 8297, RFC 9113 section 8.1), never HTTP/1.1 bytes.
+    """
+
+    def send_early_hints(headers: Iterable[Any]) -> None:
+        pairs = [(name.lower(), value) for name, value in map(check_early_hint, headers)]
+        if resp.headers_sent:
+            return
+        stream.send_informational(103, pairs)
+
+    return send_early_hints
+
+
+def add_stream_environ(environ: dict[str, Any], stream: Any, resp: Any) -> None:
+    """Put the HTTP/2 stream keys in *environ*: ``wsgi.early_hints`` (103
+    HEADERS), ``gunicorn.http2.send_trailers(list of (name, value))`` and
+    ``gunicorn.http2.request_trailers() -> list`` (RFC 9113 section 8.1)."""
+    environ["wsgi.early_hints"] = early_hints_sender(stream, resp)
+    environ["gunicorn.http2.send_trailers"] = stream.set_trailers
+    environ["gunicorn.http2.request_trailers"] = stream.request_trailers
+
+
+def run_wsgi_stream(call: Any, log: Any, h2c: Any, stream: Any, req: Any, client: Any,
+                    server: Any, before_app: Callable[[Any, dict[str, Any]], None]) -> None:
+    """Run the WSGI application for one HTTP/2 stream; never raises ``Exception``.
+
+    Args:
+        call: the worker's ``WSGICall``; log: the worker's logger.
+        h2c: the ``HTTP2ServerConnection``; stream: the stream's ``HTTP2StreamIO``;
+        req: its ``HTTP2Request``; client / server: peer and listener addresses.
+        before_app: ``before_app(resp, environ)`` (environ keys, request count).
+
+    A client that went away (reset stream, closed connection) costs a debug
+    line; another failure before the head went out is answered on the stream
+    (500, or the 4xx the error carries) and logged; after it the stream is
+    reset.  The stream is handed back (``h2c.stream_done``) in every case:
+    an unfinished response is reset there.
+    """
+    info = h2c.proxy_protocol_info
+    if info is not None and req.proxy_protocol_info is None:
+        req.proxy_protocol_info = info
+    try:
+        call.call_stream(req, stream, client, server, before_app)
+    except Exception as exc:
+        if is_client_disconnect(exc) or h2c.is_closed:
+            log.debug("HTTP/2 stream %s from %s ended: %s", stream.stream_id, client, exc)
+        else:
+            status = getattr(exc, "status_code", None) or getattr(exc, "code", None)
+            if not isinstance(status, int) or not 400 <= status < 600:
+                status = 500
+            if status >= 500:
+                log.exception("Error handling request %s", getattr(req, "uri", ""))
+            else:
+                log.warning("Invalid request from %s: %s", client, exc)
+            try:
+                stream.send_error(status, "Internal Server Error" if status == 500 else str(exc))
+            except (HTTP2Error, OSError):
+                pass
+    finally:
+        h2c.stream_done(stream)

@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 REQUEST_PSEUDO = frozenset((b":method", b":scheme", b":authority", b":path"))
+# with SETTINGS_ENABLE_CONNECT_PROTOCOL advertised, ``:protocol`` too (RFC 8441 section 4)
+_EXTENDED_PSEUDO = REQUEST_PSEUDO | {b":protocol"}
 
 # Connection-specific fields never appear in HTTP/2 (RFC 9113 section 8.2.2).
 CONNECTION_SPECIFIC = frozenset(
@@ -110,12 +112,19 @@ def _authority_host(value: bytes, scheme: bytes) -> bytes:
     return value
 
 
-def check_request_fields(stream_id: int, block: Iterable[tuple[bytes, bytes]]) -> RequestFields:
+def check_request_fields(stream_id: int, block: Iterable[tuple[bytes, bytes]], *,
+                         extended_connect: bool = False) -> RequestFields:
     """Validate a request field block (RFC 9113 sections 8.1, 8.2 and 8.3).
 
     Args:
         stream_id: the stream, for the error.
         block: decoded (name, value) bytes pairs in wire order.
+        extended_connect: True when we advertised
+            SETTINGS_ENABLE_CONNECT_PROTOCOL=1: a CONNECT request may then
+            carry ``:protocol`` and must carry ``:scheme``, ``:path`` and
+            ``:authority`` with it (RFC 8441 section 4).  When False,
+            ``:protocol`` is an undefined pseudo-header (malformed, RFC 8441
+            section 3).
 
     Returns a RequestFields.  Raises MalformedMessage (a stream error of type
     PROTOCOL_ERROR) for: an empty or invalid name (uppercase, controls, SP,
@@ -137,12 +146,13 @@ def check_request_fields(stream_id: int, block: Iterable[tuple[bytes, bytes]]) -
     cookie_at = -1
     lengths: list[bytes] | None = None
     hosts: list[bytes] | None = None
+    allowed = _EXTENDED_PSEUDO if extended_connect else REQUEST_PSEUDO
     for name, value in block:
         size += len(name) + len(value) + FIELD_OVERHEAD
         if name[:1] == b":":
             if regular:
                 raise MalformedMessage(stream_id, "pseudo-header field after a regular field")
-            if name not in REQUEST_PSEUDO:
+            if name not in allowed:
                 raise MalformedMessage(stream_id, "invalid pseudo-header field %r"
                                        % name.decode("latin-1"))
             if name in pseudo:
@@ -182,7 +192,16 @@ def check_request_fields(stream_id: int, block: Iterable[tuple[bytes, bytes]]) -
     scheme = pseudo.get(b":scheme")
     path = pseudo.get(b":path")
     authority = pseudo.get(b":authority")
-    if method == b"CONNECT":
+    protocol = pseudo.get(b":protocol")
+    if protocol is not None:
+        # extended CONNECT (RFC 8441 section 4): only on CONNECT, with all of
+        # :scheme, :path and :authority
+        if method != b"CONNECT" or not protocol or scheme is None or not path \
+                or not authority:
+            raise MalformedMessage(stream_id, "malformed extended CONNECT request")
+        if scheme.lower() in _HTTP_SCHEMES and path[:1] != b"/":
+            raise MalformedMessage(stream_id, "invalid :path")
+    elif method == b"CONNECT":
         # RFC 9113 section 8.5: :scheme and :path omitted, :authority required
         if scheme is not None or path is not None or not authority:
             raise MalformedMessage(stream_id, "malformed CONNECT request")

@@ -145,7 +145,9 @@ class HTTP2Request:
 
     Attributes: ``version`` (2, 0), ``method``, ``scheme``, ``uri`` (the
     ``:path``, or the ``:authority`` of CONNECT), ``path``, ``query``,
-    ``fragment``, ``headers`` (list of (UPPERCASE name, value); ``:authority``
+    ``fragment``, ``protocol`` (the ``:protocol`` of an extended CONNECT,
+    RFC 8441, else None; its target is then the ``:path``),
+    ``headers`` (list of (UPPERCASE name, value); ``:authority``
     becomes HOST in place of any Host field), ``trailers`` (filled when the
     trailer section arrives), ``body`` (HTTP2Body), ``must_close``,
     ``expect_100`` (the client sent ``Expect: 100-continue``),
@@ -193,7 +195,9 @@ class HTTP2Request:
         pseudo = stream.get_pseudo_headers()
         method = pseudo.get(":method", "GET")
         authority = pseudo.get(":authority")
-        if method == "CONNECT":
+        self.protocol: str | None = pseudo.get(":protocol")
+        extended = self.protocol is not None
+        if method == "CONNECT" and not extended:
             target = authority or ""
         else:
             target = pseudo.get(":path", "/")
@@ -207,10 +211,16 @@ class HTTP2Request:
             # controls, SP or raw octets above 0x7f (RFC 9112 3.2, RFC 3986 2)
             raise InvalidRequestLine("%s %s" % (method, target))
         # method and request-target rules of HTTP/1.1 (RFC 9110 9.1, RFC 9112 3.2)
-        method, target, _version = parse_request_line("%s %s HTTP/1.1" % (method, target), s)
+        if extended:
+            # an extended CONNECT names its target with :path in origin-form
+            # (RFC 8441 section 4), which the request-line rules check as
+            # they would for any other method
+            _method, target, _version = parse_request_line("GET %s HTTP/1.1" % target, s)
+        else:
+            method, target, _version = parse_request_line("%s %s HTTP/1.1" % (method, target), s)
         self.method = method
         self.uri = target
-        if method == "CONNECT":
+        if method == "CONNECT" and not extended:
             self.path, self.query, self.fragment = "", "", ""
         else:
             try:
@@ -297,6 +307,7 @@ class HTTP2Request:
         self.trailers = []
         self.priority_weight = stream.priority_weight
         self.priority_depends_on = stream.priority_depends_on
+        self.protocol = None
         self.method = head.method
         self.uri = head.uri
         self.path, self.query, self.fragment = head.path, head.query, head.fragment

@@ -25,10 +25,11 @@ HTTPProtocols = define(
     desc="""
     HTTP versions to offer, in order of preference, as a comma list of ``h1`` and ``h2``.
 
-    HTTP/2 is served by the ``gthread`` worker: with TLS, ALPN offers the
-    protocols in this order (``h1`` is ``http/1.1``). ``h2`` needs the ``h2``
-    package (>= 4.1.0), or gunicorn refuses to start. The ``sync`` worker
-    does not offer ``h2`` and serves HTTP/1.x. A list (``["h2", "h1"]``) is refused with a
+    HTTP/2 is served by the ``gthread``, ``gevent``, ``eventlet`` and ``asgi``
+    workers: with TLS, ALPN offers the protocols in this order (``h1`` is
+    ``http/1.1``). ``h2`` needs the ``h2`` package (>= 4.1.0), or gunicorn
+    refuses to start. The ``sync``, ``tornado`` and ``gevent_pywsgi`` workers
+    do not offer ``h2`` (a warning says so) and serve HTTP/1.x. A list (``["h2", "h1"]``) is refused with a
     TypeError, as in gunicorn 25.0. ``h3`` is refused, as in gunicorn 26.2
     and later.
     """,
@@ -46,7 +47,7 @@ HTTP2MaxConcurrentStreams = define(
     desc="""
     Most streams a client may have open on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS).
 
-    HTTP/2 (gthread worker). 0 is accepted, as in gunicorn 25.0: it
+    HTTP/2 (gthread, gevent, eventlet and asgi workers). 0 is accepted, as in gunicorn 25.0: it
     lets a client open no stream at all (RFC 9113 section 6.5.2).
     """,
 )
@@ -63,7 +64,7 @@ HTTP2InitialWindowSize = define(
     desc="""
     Initial flow-control window per stream in bytes (SETTINGS_INITIAL_WINDOW_SIZE).
 
-    HTTP/2 (gthread worker). At most 2147483647 (2**31 - 1, RFC 9113 section 6.9.2).
+    HTTP/2 (gthread, gevent, eventlet and asgi workers). At most 2147483647 (2**31 - 1, RFC 9113 section 6.9.2).
     """,
 )
 
@@ -79,7 +80,7 @@ HTTP2MaxFrameSize = define(
     desc="""
     Largest frame payload in bytes the server accepts (SETTINGS_MAX_FRAME_SIZE).
 
-    HTTP/2 (gthread worker). Must be between 16384 and 16777215.
+    HTTP/2 (gthread, gevent, eventlet and asgi workers). Must be between 16384 and 16777215.
     """,
 )
 
@@ -95,7 +96,7 @@ HTTP2MaxHeaderListSize = define(
     desc="""
     Largest header list in bytes the server accepts (SETTINGS_MAX_HEADER_LIST_SIZE).
 
-    HTTP/2 (gthread worker).
+    HTTP/2 (gthread, gevent, eventlet and asgi workers).
     """,
 )
 
@@ -110,7 +111,7 @@ HTTP2Cleartext = define(
     desc="""
     HTTP/2 without TLS (h2c): ``off``, ``prior-knowledge``, ``upgrade`` or ``both``.
 
-    Served by the ``gthread`` worker: ``prior-knowledge`` takes connections
+    Served by the ``gthread``, ``gevent``, ``eventlet`` and ``asgi`` workers: ``prior-knowledge`` takes connections
     that start with the HTTP/2 client preface, ``upgrade`` switches an
     HTTP/1.1 request carrying ``Upgrade: h2c`` and ``HTTP2-Settings`` (RFC
     7540 section 3.2; its body, up to 64 KiB, is read first, a bigger one is

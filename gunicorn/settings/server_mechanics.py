@@ -342,10 +342,11 @@ Protocol = define(
     desc="""
     Wire protocol on the listeners: ``http`` or ``uwsgi``.
 
-    Only ``http`` is available in this release. The binary uWSGI protocol
-    (nginx's ``uwsgi_pass``) is coming: ``uwsgi`` is recognised, but the
-    server refuses to start with it (exit code 1), on every worker, rather
-    than fail on each request. Use ``proxy_pass`` from nginx meanwhile.
+    ``uwsgi`` reads the binary uWSGI protocol that nginx's ``uwsgi_pass``
+    (with ``include uwsgi_params``) speaks, from the peers listed in
+    ``uwsgi_allow_ips``. The sync, gthread, gevent, eventlet and asgi
+    workers serve it; the tornado and gevent_pywsgi workers run an HTTP
+    server of their own, so the server refuses to start with them.
     """,
 )
 
@@ -359,6 +360,9 @@ UWSGIAllowFrom = define(
     default="127.0.0.1,::1",
     desc="""
     Peers allowed to speak the uWSGI protocol: comma-separated addresses, or ``*`` for all.
+
+    Each address is compared as a string with the peer's IP (no CIDR
+    ranges); UNIX-socket peers are always allowed. Others get 403 Forbidden.
     """,
 )
 

@@ -91,5 +91,24 @@ def unavailable_worker_message(uri: Any) -> str | None:
         % (uri, _and_list(coming_workers()), ", ".join(available_workers())))
 
 
+# built-in workers that run a third-party HTTP server of their own, which
+# cannot read uWSGI packets
+_OWN_HTTP_SERVER = frozenset({"tornado", "gevent_wsgi", "gevent_pywsgi"})
+
+
+def serves_uwsgi(uri: Any) -> bool:
+    """False when the ``worker_class`` value *uri* cannot serve ``protocol =
+    "uwsgi"``: the built-in tornado and gevent_wsgi/gevent_pywsgi workers
+    (by short name or dotted path), or a class whose ``serves_uwsgi``
+    attribute is False (default: True unless it sets a ``server_class``).
+    Other paths are not imported here and count as able to."""
+    if isinstance(uri, str):
+        name = uri.removeprefix("egg:gunicorn").removeprefix("#")
+        dotted = SUPPORTED_WORKERS.get(name, name)
+        return not any(SUPPORTED_WORKERS[short] == dotted for short in _OWN_HTTP_SERVER)
+    default = getattr(uri, "server_class", None) is None
+    return bool(getattr(uri, "serves_uwsgi", default))
+
+
 __all__ = ["SUPPORTED_WORKERS", "available_workers", "coming_workers",
-           "unavailable_worker_message"]
+           "unavailable_worker_message", "serves_uwsgi"]

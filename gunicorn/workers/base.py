@@ -20,7 +20,6 @@ from datetime import datetime
 from typing import Any
 
 from gunicorn import util
-from gunicorn.reloader import reloader_engines
 from gunicorn.workers import netio
 from gunicorn.workers.process import (
     arm_exit_deadline,
@@ -149,6 +148,7 @@ class Worker:
         self.init_signals()
 
         if cfg.reload:
+            from gunicorn.reloader import reloader_engines  # lazily: inotify loads ctypes
             engine: Any = reloader_engines[cfg.reload_engine]
             self.reloader = engine(extra_files=cfg.reload_extra_files,
                                    callback=self._source_changed)

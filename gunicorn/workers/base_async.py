@@ -10,8 +10,12 @@ by ``WSGICall`` exactly as the sync and gthread workers do. Sockets are
 cooperative (monkey-patched), so a blocking read or write only suspends the
 greenlet that made it.
 
+HTTP/2 (ALPN ``h2``, h2c prior knowledge and ``Upgrade: h2c``) is served by
+``async_http2.AsyncHTTP2Serving``: one greenlet per stream.
+
 Subclasses provide the event library: ``timeout_ctx()``, the accept loop
-(``run()``) and process set-up after fork.
+(``run()``), process set-up after fork, and for HTTP/2 ``green_spawn`` and
+``wait_socket`` (then they set ``serves_http2``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from typing import Any, Callable, ContextManager
 
 import gunicorn.http as http
 from gunicorn import tls
-from gunicorn.workers import base
+from gunicorn.http.core import settings_for
+from gunicorn.workers import base, proxy_tls
+from gunicorn.workers.async_http2 import AsyncHTTP2Serving
 from gunicorn.workers.netio import Listener
 from gunicorn.workers.wsgi_call import WSGICall
 
@@ -100,16 +106,17 @@ class _AlreadyHandled(Exception):
     """Raised through ``WSGICall`` when the application took the socket over."""
 
 
-class AsyncWorker(base.Worker):
-    """One greenlet per connection, keep-alive and pipelining (HTTP/1.x).
+class AsyncWorker(AsyncHTTP2Serving, base.Worker):
+    """One greenlet per connection, keep-alive and pipelining (HTTP/1.x); on
+    HTTP/2 (``AsyncHTTP2Serving``) one more greenlet per stream.
 
     Constructed like every worker (``Worker(age, ppid, sockets, app,
     timeout, cfg, log)``); ``worker_connections`` (``cfg.worker_connections``)
     bounds the connections served at once.
     """
 
-    # gunicorn.tls offers h2 through ALPN only to workers that serve it;
-    # HTTP/2 on the greenlet workers is still coming
+    # gunicorn.tls offers h2 through ALPN only to workers that serve it: the
+    # subclasses that provide green_spawn and wait_socket (gevent, eventlet)
     serves_http2 = False
     #: ``wsgi.multithread``: several requests of one process run at once
     #: (in greenlets), as gunicorn's async workers announce it
@@ -122,6 +129,10 @@ class AsyncWorker(base.Worker):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.cfg.reload:
+            # here, before the fork and the monkey-patching: the inotify
+            # engine must bind the real select.poll for its OS thread
+            import gunicorn.reloader  # noqa: F401
         self.worker_connections: int = self.cfg.worker_connections
         self._keepalive = float(self.cfg.keepalive or 0)
         # longest wait for a request head (and a TLS handshake), in seconds:
@@ -130,18 +141,20 @@ class AsyncWorker(base.Worker):
         self.idle_timeout: float | None = (
             self._keepalive or float(self.cfg.timeout or 0) or None)
         self._is_ssl = bool(self.cfg.is_ssl)
+        # TLS with --proxy-protocol: the header precedes the handshake
+        self._proxy_tls = proxy_tls.prefix_before_tls(self.cfg)
         self._listener_info: dict[Any, Listener] = {}
         # connections waiting for their next request head
         self._waiting: set[Any] = set()
 
     @classmethod
     def check_config(cls, cfg: Any, log: Any) -> None:
-        """Warn when HTTP/2 is configured: these workers serve HTTP/1.1 only
-        for now (ALPN does not offer h2 to them, see ``serves_http2``)."""
+        """Warn when HTTP/2 is configured for a worker class that does not
+        serve it (ALPN does not offer h2 to it, see ``serves_http2``)."""
         protocols = getattr(cfg, "http_protocols", None) or []
-        if "h2" in protocols:
-            log.warning("HTTP/2 is not supported by the %s worker yet; "
-                        "serving HTTP/1.1 only.", cfg.worker_class_str)
+        if "h2" in protocols and not cls.serves_http2:
+            log.warning("HTTP/2 is not supported by the %s worker; use gevent, "
+                        "gthread or asgi. Serving HTTP/1.1 only.", cfg.worker_class_str)
 
     # -- what the event library provides -----------------------------------
 
@@ -193,6 +206,7 @@ class AsyncWorker(base.Worker):
         infos = self.setup_listeners()
         self._listener_info = {info.sock: info for info in infos}
         self._call = WSGICall(self)
+        self.h2_setup()
         return infos
 
     def server_address(self, listener: Any) -> Any:
@@ -217,7 +231,11 @@ class AsyncWorker(base.Worker):
             client: the connected socket, cooperative and blocking.
             addr: the peer address ((host, port) or a unix path).
 
-        With TLS the socket is wrapped and the handshake done explicitly.
+        With TLS and ``--proxy-protocol`` the PROXY header, sent in clear,
+        is read first (``proxy_tls``; a refused one closes the connection).
+        With TLS the socket is wrapped and the handshake done explicitly
+        before ALPN is read: ``h2`` goes to ``handle_http2``, as do h2c
+        prior knowledge and ``Upgrade: h2c`` on cleartext when configured.
         The handshake and each request head are awaited for at most
         ``idle_timeout`` seconds (``timeout_ctx``); a PROXY header read with the first request
         describes the whole connection and is given to the later ones.
@@ -226,8 +244,19 @@ class AsyncWorker(base.Worker):
         req = None
         server = self.server_address(listener)
         waiting = self._waiting
+        prefix_info = None
         try:
             if self._is_ssl:
+                if self._proxy_tls:
+                    waiting.add(client)  # close_idle() may end the wait
+                    try:
+                        prefix_info = proxy_tls.read_proxy_prefix(
+                            client, settings_for(self.cfg), addr, self.idle_timeout)
+                    except Exception as exc:
+                        proxy_tls.log_refused(self.log, exc, addr)
+                        return
+                    finally:
+                        waiting.discard(client)
                 client = tls.ssl_wrap_socket(client, self.cfg, do_handshake_on_connect=False)
                 done = False
                 with self.timeout_ctx():
@@ -235,7 +264,14 @@ class AsyncWorker(base.Worker):
                     done = True
                 if not done:
                     return  # the client never finished the handshake
+                if self.h2_after_handshake(client, addr, server, prefix_info):
+                    return  # HTTP/2 (or refused): async_http2
             parser = http.get_parser(self.cfg, client, addr)
+            if self._proxy_tls:
+                proxy_tls.attach_to_parser(parser, self.cfg, addr, prefix_info)
+            if self._h2c_prior and self.h2c_prior_knowledge(client, addr, server,
+                                                             parser.unreader):
+                return  # HTTP/2, or nothing came
             proxy_info = None
             while True:
                 req = None
@@ -252,6 +288,9 @@ class AsyncWorker(base.Worker):
                     proxy_info = req.proxy_protocol_info
                 elif proxy_info is not None:
                     req.proxy_protocol_info = proxy_info
+                if self._h2c_upgrade and self.h2c_upgrade(req, client, addr, server,
+                                                          parser.unreader):
+                    break  # served as HTTP/2 (Upgrade: h2c)
                 if not self.handle_request(server, req, client, addr):
                     break
         except StopIteration:
@@ -270,12 +309,13 @@ class AsyncWorker(base.Worker):
         """Shut down every connection that waits for a request head (keep-alive
         idle or not yet sent): its greenlet sees the end of input and closes
         quietly. Called on graceful stop so that idle connections do not hold
-        the worker for ``keepalive`` seconds. Returns how many were shut.
+        the worker for ``keepalive`` seconds. HTTP/2 connections get GOAWAY
+        and are shut once their streams are done. Returns how many were shut.
         """
         idle = list(self._waiting)
         for client in idle:
             _shutdown_transport(client)
-        return len(idle)
+        return len(idle) + self.h2_close_idle()
 
     def _before_app(self, resp: Any, environ: dict[str, Any]) -> None:
         """Count the request; decide whether its connection may stay open."""
@@ -300,15 +340,6 @@ class AsyncWorker(base.Worker):
             call = self._call = WSGICall(self)
         resp = call(req, sock, addr, listener_name, self._before_app)
         return resp is not None and not resp.should_close()
-
-    def handle_http2(self, *args: Any) -> None:
-        """HTTP/2 on the greenlet workers is not built yet; never reached
-        since ``serves_http2`` is False (ALPN never offers h2)."""
-        raise NotImplementedError("HTTP/2 is not supported by this worker yet")
-
-    def handle_http2_request(self, *args: Any) -> None:
-        """See :meth:`handle_http2`: raises NotImplementedError."""
-        raise NotImplementedError("HTTP/2 is not supported by this worker yet")
 
     def _serve(self, info: Any, client: Any, addr: Any) -> None:
         """Green thread of one accepted connection from listener *info*

@@ -252,9 +252,18 @@ class ASGIWorker(base.Worker):
             from gunicorn import tls
 
             ssl_ctx = tls.ssl_context(self.cfg)
+        prefix_first = self.h1_settings.proxy_protocol != "off"
         for listener in self.sockets:
-            server = await loop.create_server(lambda: ASGIProtocol(self), sock=listener.sock,
-                                              ssl=ssl_ctx, backlog=self.cfg.backlog)
+            if prefix_first and ssl_ctx is not None:
+                # the PROXY header comes in clear before the TLS handshake
+                from gunicorn.asgi.prefix_server import PrefixServer
+
+                server: Any = PrefixServer(loop, listener.sock, lambda: ASGIProtocol(self), ssl_ctx,
+                                           self.h1_settings, self.first_request_timeout, self.log)
+                server.start()
+            else:
+                server = await loop.create_server(lambda: ASGIProtocol(self), sock=listener.sock,
+                                                  ssl=ssl_ctx, backlog=self.cfg.backlog)
             self.servers.append(server)
         wakeup = self._wakeup
         assert wakeup is not None

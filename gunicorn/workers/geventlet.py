@@ -69,6 +69,9 @@ def patch_sendfile() -> None:
 class EventletWorker(AsyncWorker):
     """``AsyncWorker`` over eventlet green threads (``-k eventlet``, deprecated)."""
 
+    #: HTTP/2 through ``AsyncHTTP2Serving`` (green threads from green_spawn)
+    serves_http2 = True
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         try:
@@ -95,6 +98,19 @@ class EventletWorker(AsyncWorker):
     def timeout_ctx(self) -> ContextManager[Any]:
         """``eventlet.Timeout(idle_timeout)`` ending the block silently."""
         return eventlet.Timeout(self.idle_timeout, False)
+
+    def green_spawn(self, func: Any, *args: Any) -> Any:
+        """``eventlet.spawn``: a new green thread (``kill()`` ends it)."""
+        return eventlet.spawn(func, *args)
+
+    def wait_socket(self, fd: int, write: bool, timeout: float | None) -> bool:
+        """Wait on the hub until *fd* is readable (writable); False after *timeout* s."""
+        try:
+            hubs.trampoline(fd, read=not write, write=write, timeout=timeout,
+                            timeout_exc=TimeoutError)
+        except TimeoutError:
+            return False
+        return True
 
     def handle_quit(self, sig: int, frame: Any) -> None:
         """SIGQUIT/SIGINT: exit from a green thread, out of the signal handler."""

@@ -31,6 +31,7 @@ from gevent.pool import Pool
 from gevent.server import StreamServer
 
 from gunicorn import SERVER_SOFTWARE, tls
+from gunicorn.http.early_hints import encode_early_hints
 from gunicorn.http.wsgi import base_environ
 from gunicorn.workers.base_async import AsyncWorker, green_sendfile
 from gunicorn.workers.netio import Listener
@@ -64,6 +65,7 @@ def _wait_writable(fd: int, timeout: float | None) -> None:
     gsocket.wait_write(fd, timeout=timeout, timeout_exc=TimeoutError("timed out"))
 
 
+
 def _green_listener(info: Listener) -> Any:
     """A gevent socket over a duplicate of the listener's descriptor: the
     servers may close it without touching the arbiter's socket object."""
@@ -82,6 +84,8 @@ class GeventWorker(AsyncWorker):
 
     server_class: Any = None
     wsgi_handler: Any = None
+    #: HTTP/2 through ``AsyncHTTP2Serving`` (greenlets from green_spawn)
+    serves_http2 = True
 
     def patch(self) -> None:
         """Make the standard library cooperative (sockets, ssl, time.sleep,
@@ -104,6 +108,19 @@ class GeventWorker(AsyncWorker):
     def timeout_ctx(self) -> ContextManager[Any]:
         """``gevent.Timeout(idle_timeout)`` ending the block silently."""
         return gevent.Timeout(self.idle_timeout, False)
+
+    def green_spawn(self, func: Any, *args: Any) -> Any:
+        """``gevent.spawn``: a new greenlet (``kill()`` ends it)."""
+        return gevent.spawn(func, *args)
+
+    def wait_socket(self, fd: int, write: bool, timeout: float | None) -> bool:
+        """Wait on the hub until *fd* is readable (writable); False after *timeout* s."""
+        try:
+            (gsocket.wait_write if write else gsocket.wait_read)(
+                fd, timeout=timeout, timeout_exc=TimeoutError)
+        except TimeoutError:
+            return False
+        return True
 
     def handle_quit(self, sig: int, frame: Any) -> None:
         """SIGQUIT/SIGINT: exit from a greenlet, out of the signal handler,
@@ -245,11 +262,23 @@ class PyWSGIHandler(pywsgi.WSGIHandler):
         self.server.log.access(resp, req_headers, self.environ, finish - start)
 
     def get_environ(self) -> dict[str, Any]:
-        """gevent's environ plus ``gunicorn.sock`` and ``RAW_URI``."""
+        """gevent's environ plus ``gunicorn.sock``, ``RAW_URI`` and
+        ``wsgi.early_hints``."""
         env = super().get_environ()
         env["gunicorn.sock"] = self.socket
         env["RAW_URI"] = self.path
+        env["wsgi.early_hints"] = self.send_early_hints
         return env
+
+    def send_early_hints(self, headers: Any) -> None:
+        """``wsgi.early_hints``: a ``103 Early Hints`` response (RFC 8297)
+        written before gevent's response head; validated like on the other
+        workers (InvalidEarlyHint, a ValueError, before anything is sent),
+        and skipped for HTTP/1.0 clients and once the response started."""
+        block = encode_early_hints(headers)
+        if self.request_version != "HTTP/1.1" or self.headers_sent:
+            return
+        self._sendall(b"HTTP/1.1 103 Early Hints\r\n" + block + b"\r\n")
 
 
 class PyWSGIServer(pywsgi.WSGIServer):
@@ -257,7 +286,9 @@ class PyWSGIServer(pywsgi.WSGIServer):
 
 
 class GeventPyWSGIWorker(GeventWorker):
-    """gevent's own WSGI server and parser (``-k gevent_pywsgi``)."""
+    """gevent's own WSGI server and parser (``-k gevent_pywsgi``): HTTP/1.1
+    only (ALPN never offers h2 to it; ``check_config`` warns)."""
 
     server_class = PyWSGIServer
     wsgi_handler = PyWSGIHandler
+    serves_http2 = False

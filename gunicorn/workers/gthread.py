@@ -29,8 +29,9 @@ import sys
 from typing import Any
 
 from gunicorn import tls, util
-from gunicorn.http.core import EndOfMessage, RequestHead, ServerConnection
+from gunicorn.http.core import EndOfMessage, RequestHead, ServerConnection, settings_for
 from gunicorn.http.unreader import SocketUnreader
+from gunicorn.workers import proxy_tls
 from gunicorn.workers.gthread_http1 import CLOSE, READY, RECV_SIZE, HTTP1Driver
 from gunicorn.workers.gthread_http2 import HTTP2Serving
 from gunicorn.workers.loop import (  # noqa: F401 - BUSY, CLOSED: the states, re-exported
@@ -72,10 +73,12 @@ class TConn(LoopConn):
         preload, preload_size, preload_end: chunked content the loop decoded
             before dispatching (list of bytes, their size, the EndOfMessage).
         current_req: the request a pool thread is serving (error reports).
+        proxy_reader: the ``ProxyPrefixReader`` while a PROXY header is read
+            before the TLS handshake (state HANDSHAKE), else None.
     """
 
     __slots__ = ("h1", "parser", "reader", "head", "preload", "preload_size", "preload_end",
-                 "current_req")
+                 "current_req", "proxy_reader")
 
     def __init__(self, cfg: Any, sock: Any, client: Any, server: Any,
                  h1: ServerConnection | None = None) -> None:
@@ -87,6 +90,7 @@ class TConn(LoopConn):
         self.preload_size = 0
         self.preload_end: EndOfMessage | None = None
         self.current_req: Any = None
+        self.proxy_reader: Any = None
 
     @property
     def req_count(self) -> int:
@@ -106,6 +110,7 @@ class ThreadWorker(HTTP2Serving, LoopWorker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._is_ssl = bool(self.cfg.is_ssl)
+        self._proxy_tls = proxy_tls.prefix_before_tls(self.cfg)
         self._timeval = timeval(self._read_timeout)
         self._driver: Any = None
         self._max_read = 65536
@@ -159,6 +164,9 @@ class ThreadWorker(HTTP2Serving, LoopWorker):
         self._idle.add(conn)
         if conn.is_ssl:
             conn.state = HANDSHAKE
+            if self._proxy_tls:
+                # the PROXY header comes in clear before the ClientHello
+                conn.proxy_reader = proxy_tls.ProxyPrefixReader(settings_for(self.cfg), client)
             self._do_handshake(conn)
         else:
             # the request often arrives with the connection: read it now
@@ -168,7 +176,10 @@ class ThreadWorker(HTTP2Serving, LoopWorker):
     # -- reading (loop thread) ---------------------------------------------
 
     def _do_handshake(self, conn: TConn) -> None:
-        """Advance a non-blocking TLS handshake; read once it is done."""
+        """Advance a non-blocking TLS handshake (after the PROXY header
+        when one is expected); read once it is done."""
+        if conn.proxy_reader is not None and not self._proxy_prefix(conn):
+            return
         try:
             conn.sock.do_handshake()
         except ssl.SSLWantReadError:
@@ -188,6 +199,27 @@ class ThreadWorker(HTTP2Serving, LoopWorker):
         if self.h2_after_handshake(conn):
             return  # HTTP/2 (or refused): gthread_http2
         self._read_available(conn)
+
+    def _proxy_prefix(self, conn: TConn) -> bool:
+        """Read what has arrived of the PROXY header without blocking; True
+        once it is done (handed to ``conn.h1``).  The connection waits in the
+        poller under its read deadline; a refused header closes it."""
+        reader = conn.proxy_reader
+        recv = proxy_tls.raw_recv(conn.sock)
+        try:
+            while not reader.step(recv):
+                pass
+        except (BlockingIOError, InterruptedError):
+            conn.handshake_events = EPOLLIN
+            self.poller.arm(conn, EPOLLIN)
+            return False
+        except Exception as exc:
+            proxy_tls.log_refused(self.log, exc, conn.client)
+            self._close_loop(conn)
+            return False
+        conn.proxy_reader = None
+        conn.h1.proxy_prefix_read(reader.info)
+        return True
 
     def on_client_socket_readable(self, conn: TConn, events: int = EPOLLIN) -> None:
         """Read what has arrived (or advance the TLS handshake)."""

@@ -30,11 +30,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from gunicorn import tls
-from gunicorn.http.early_hints import check_early_hint
 from gunicorn.http2 import H2_ONLY_RESPONSE
-from gunicorn.http2.errors import HTTP2Error, HTTP2ErrorCode
+from gunicorn.http2.driver_base import add_stream_environ, run_wsgi_stream
+from gunicorn.http2.errors import HTTP2ErrorCode
 from gunicorn.workers.loop import BUSY, EPOLLIN, EPOLLOUT
-from gunicorn.workers.netio import is_client_disconnect
 
 if TYPE_CHECKING:
     from gunicorn.http2.connection import HTTP2ServerConnection, HTTP2StreamIO
@@ -70,7 +69,6 @@ def _load_http2_layer() -> None:
 SETTINGS_TIMEOUT = 10.0
 
 
-
 class HTTP2Serving:
     """Mixin for ``ThreadWorker``: serve HTTP/2 connections from the loop.
 
@@ -88,10 +86,12 @@ class HTTP2Serving:
 
     def h2_setup(self) -> None:
         """Read the HTTP/2 settings once (called from ``start_serving``)."""
-        _load_http2_layer()
         cfg = self.cfg  # type: ignore[attr-defined]
         self._h2conns = {}
         protocols = cfg.http_protocols or ()
+        if "h2" in protocols:
+            # only then: h2, hpack and hyperframe cost memory in every worker
+            _load_http2_layer()
         mode = getattr(cfg, "http2_cleartext", "off") or "off"
         self._h2_only = bool(cfg.is_ssl) and list(protocols) == ["h2"]
         self._h2c_prior = ("h2" in protocols and not cfg.is_ssl
@@ -183,6 +183,8 @@ class HTTP2Serving:
             h2c = HTTP2ServerConnection(self.cfg, conn.sock, conn.client,  # type: ignore[attr-defined]
                                         is_ssl=conn.is_ssl,
                                         want_write=lambda h, c=conn: self._h2_want_write(c, h))  # type: ignore[misc]
+            # a PROXY header read before the TLS handshake names the client
+            h2c.proxy_protocol_info = conn.h1.proxy_protocol_info
             jobs = h2c.initiate_upgrade(*upgrade) if upgrade is not None else ()
         except (OSError, ValueError):
             self._close_loop(conn)  # type: ignore[attr-defined]
@@ -313,53 +315,18 @@ class HTTP2Serving:
         """The HTTP/2 environ keys (early hints as 103 HEADERS, trailers) and
         the ``max_requests`` count (one per stream)."""
         environ["wsgi.multithread"] = True
-        stream = resp.stream
-        environ["wsgi.early_hints"] = _early_hints(stream, resp)
-        environ["gunicorn.http2.send_trailers"] = stream.set_trailers
-        environ["gunicorn.http2.request_trailers"] = stream.request_trailers
+        add_stream_environ(environ, resp.stream, resp)
         if self.count_request():  # type: ignore[attr-defined]
             self._wake()  # type: ignore[attr-defined]
 
     def _h2_run_stream(self, conn: Any, h2c: HTTP2ServerConnection, adapter: HTTP2StreamIO,
                        req: Any) -> None:
         """Pool thread: run the application for one stream."""
-        log = self.log  # type: ignore[attr-defined]
         try:
-            self._call.call_stream(req, adapter, conn.client,  # type: ignore[attr-defined]
-                                   conn.server, self._h2_before_app)
-        except Exception as exc:
-            if is_client_disconnect(exc) or h2c.is_closed:
-                log.debug("HTTP/2 stream %s from %s ended: %s", adapter.stream_id,
-                          conn.client, exc)
-            else:
-                status = getattr(exc, "status_code", None) or getattr(exc, "code", None)
-                if not isinstance(status, int) or not 400 <= status < 600:
-                    status = 500
-                if status >= 500:
-                    log.exception("Error handling request %s", getattr(req, "uri", ""))
-                else:
-                    log.warning("Invalid request from %s: %s", conn.client, exc)
-                try:
-                    adapter.send_error(status, "Internal Server Error" if status == 500
-                                       else str(exc))
-                except (HTTP2Error, OSError):
-                    pass
+            run_wsgi_stream(self._call, self.log, h2c, adapter, req,  # type: ignore[attr-defined]
+                            conn.client, conn.server, self._h2_before_app)
         finally:
-            h2c.stream_done(adapter)
             self._handoff.done()  # type: ignore[attr-defined]
             if h2c.draining or h2c.is_closed:
                 self.method_queue.defer(self._h2_check, conn)  # type: ignore[attr-defined]
 
-
-def _early_hints(stream: HTTP2StreamIO, resp: Any) -> Any:
-    """``wsgi.early_hints`` for an HTTP/2 stream: each call sends a HEADERS
-    frame with ``:status 103`` (RFC 8297, RFC 9113 section 8.1), validated
-    like on HTTP/1.1; a no-op once the final head was sent."""
-
-    def send_early_hints(headers: Any) -> None:
-        pairs = [(name.lower(), value) for name, value in map(check_early_hint, headers)]
-        if resp.headers_sent:
-            return
-        stream.send_informational(103, pairs)
-
-    return send_early_hints

@@ -133,6 +133,8 @@ class TornadoWorker(base.Worker):
 
     # gunicorn.tls offers h2 through ALPN only to workers that serve it
     serves_http2 = False
+    # tornado's HTTPServer cannot read uWSGI packets (config.check_supported)
+    serves_uwsgi = False
     server: _Server | None = None
 
     @classmethod

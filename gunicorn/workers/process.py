@@ -17,20 +17,30 @@ __all__ = ["arm_exit_deadline", "request_budget", "set_parent_death_signal", "sy
 _PR_SET_PDEATHSIG = 1
 
 
+def _load_prctl() -> Any:
+    """libc's prctl, or None.  Loaded when this module is imported (in the
+    arbiter): a worker that switched to ``--user`` may no longer be able to
+    read the Python installation to import ctypes."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+
+
+_prctl = _load_prctl()
+
+
 def set_parent_death_signal(sig: int) -> None:
     """Ask Linux to send ``sig`` to this process when its parent dies (prctl(2)).
 
     Best effort: a no-op elsewhere or when libc cannot be loaded.
     """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
 
 
 def thread_stacks(current_frame: Any = None) -> str:

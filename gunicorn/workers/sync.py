@@ -20,7 +20,8 @@ from typing import Any
 
 import gunicorn.http as http
 from gunicorn import sock
-from gunicorn.workers import base
+from gunicorn.http.core import settings_for
+from gunicorn.workers import base, proxy_tls
 from gunicorn.workers.netio import Listener
 from gunicorn.workers.wsgi_call import WSGICall
 
@@ -48,6 +49,9 @@ class SyncWorker(base.Worker):
     _listener_info: dict[Any, Listener] = {}
     _call: WSGICall | None = None
     _is_ssl = False
+    # TLS listener with --proxy-protocol: the header precedes the handshake
+    _proxy_tls = False
+    _proxy_info: dict[str, Any] | None = None
     # gunicorn.tls offers h2 through ALPN only to workers that serve it
     serves_http2 = False
 
@@ -179,6 +183,7 @@ class SyncWorker(base.Worker):
         # read once what every request needs (settings cannot change
         # without a new worker)
         self._is_ssl = bool(self.cfg.is_ssl)
+        self._proxy_tls = proxy_tls.prefix_before_tls(self.cfg)
         self._get_parser = getattr(http, "get_parser", None)
         self._call = WSGICall(self)
         self._listener_info = {info.sock: info for info in self.setup_listeners()}
@@ -201,8 +206,13 @@ class SyncWorker(base.Worker):
         req = None
         try:
             if self._is_ssl:
+                if self._proxy_tls:
+                    if not self._read_proxy_prefix(client, addr):
+                        return
                 client = sock.ssl_wrap_socket(client, self.cfg)
             parser = self._parser(client, addr)
+            if self._proxy_tls:
+                proxy_tls.attach_to_parser(parser, self.cfg, addr, self._proxy_info)
             req = next(parser)
             self.handle_request(listener, req, client, addr)
         except Exception as e:
@@ -212,6 +222,20 @@ class SyncWorker(base.Worker):
                 client.close()
             except OSError:
                 pass
+
+    def _read_proxy_prefix(self, client: Any, addr: Any) -> bool:
+        """TLS listener: read the PROXY header sent in clear before the
+        handshake into ``_proxy_info``; False (logged) when the connection
+        must be closed.  ``self.timeout`` (half ``--timeout``) bounds it, so
+        a silent client is dropped before the arbiter would kill the worker."""
+        self._proxy_info = None
+        try:
+            self._proxy_info = proxy_tls.read_proxy_prefix(
+                client, settings_for(self.cfg), addr, self.timeout)
+        except Exception as exc:
+            proxy_tls.log_refused(self.log, exc, addr)
+            return False
+        return True
 
     def _before_app(self, resp: Any, environ: dict[str, Any]) -> None:
         """One request per connection; count it against max_requests."""

@@ -1,8 +1,10 @@
 """Settings this release recognises but cannot honour yet are refused at start.
 
-``--protocol uwsgi`` stops the server before it binds, with one clear
+``--protocol uwsgi`` with a worker that runs an HTTP server of its own
+(tornado, gevent_pywsgi) stops the server before it binds, with one clear
 ``Error:`` line, no traceback, and exit status 1: the status of any other bad
-configuration, such as a worker class that does not exist.  Every gunicorn
+configuration, such as a worker class that does not exist.  The other
+workers serve uWSGI (tests/uwsgi).  Every gunicorn
 25.0 built-in worker class is available; the refusal of a built-in worker
 whose module is missing (a trimmed installation) is checked in-process.
 Real ``python -m gunicorn`` processes; each is always stopped.
@@ -19,9 +21,11 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.errors import ConfigError
 from tests.config.cli_helpers import APP_SOURCE
 from tests.support.client import parse_response_head, raw_request
-from tests.support.server import WORKER_ARGS, run_server
+from tests.support.server import run_server
 
-UWSGI_REFUSAL = "Error: protocol 'uwsgi' is not available in this release"
+UWSGI_REFUSAL = "Error: protocol 'uwsgi' is not supported by the worker class"
+# workers whose HTTP server is tornado's or gevent's own
+NO_UWSGI = ["tornado", "gevent_pywsgi"]
 BUILT_IN = ["sync", "gthread", "gevent", "gevent_wsgi", "gevent_pywsgi", "eventlet", "tornado",
             "asgi"]
 
@@ -58,32 +62,39 @@ def _assert_refused(status: int, output: str, message: str) -> None:
 # -- --protocol uwsgi ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("worker", sorted(WORKER_ARGS))
+@pytest.mark.parametrize("worker", NO_UWSGI)
 def test_protocol_uwsgi_refused_on_the_command_line(project, worker):
-    status, output = _run_to_exit(*WORKER_ARGS[worker], "--protocol", "uwsgi", "app:app",
+    status, output = _run_to_exit("--worker-class", worker, "--protocol", "uwsgi", "app:app",
                                   cwd=str(project))
     _assert_refused(status, output, UWSGI_REFUSAL)
-    assert "use protocol 'http'" in output
+    assert "use sync, gthread, gevent, eventlet or asgi" in output
 
 
-@pytest.mark.parametrize("worker", sorted(WORKER_ARGS))
+@pytest.mark.parametrize("worker", NO_UWSGI)
 def test_protocol_uwsgi_refused_in_a_config_file(project, worker):
-    (project / "gunicorn.conf.py").write_text('protocol = "uwsgi"\n')
-    status, output = _run_to_exit(*WORKER_ARGS[worker], "app:app", cwd=str(project))
+    (project / "gunicorn.conf.py").write_text('protocol = "uwsgi"\nworker_class = %r\n' % worker)
+    status, output = _run_to_exit("app:app", cwd=str(project))
     _assert_refused(status, output, UWSGI_REFUSAL)
 
 
 def test_protocol_uwsgi_refused_from_gunicorn_cmd_args(project):
     status, output = _run_to_exit("app:app", cwd=str(project),
-                                  env={"GUNICORN_CMD_ARGS": "--protocol uwsgi"})
+                                  env={"GUNICORN_CMD_ARGS": "--protocol uwsgi -k tornado"})
     _assert_refused(status, output, UWSGI_REFUSAL)
 
 
-@pytest.mark.parametrize("worker", sorted(WORKER_ARGS))
+@pytest.mark.parametrize("worker", NO_UWSGI)
 def test_protocol_uwsgi_refused_by_check_config(project, worker):
-    status, output = _run_to_exit(*WORKER_ARGS[worker], "--check-config", "--protocol",
+    status, output = _run_to_exit("--worker-class", worker, "--check-config", "--protocol",
                                   "uwsgi", "app:app", cwd=str(project))
     _assert_refused(status, output, UWSGI_REFUSAL)
+
+
+@pytest.mark.parametrize("worker", ["sync", "gthread", "gevent", "eventlet", "asgi"])
+def test_protocol_uwsgi_accepted_by_check_config(project, worker):
+    status, output = _run_to_exit("--worker-class", worker, "--check-config", "--protocol",
+                                  "uwsgi", "app:app", cwd=str(project))
+    assert (status, output) == (0, "")
 
 
 def test_protocol_http_still_checks_ok(project):
@@ -94,7 +105,7 @@ def test_protocol_http_still_checks_ok(project):
 
 
 def test_command_line_protocol_http_beats_a_uwsgi_config_file(project):
-    (project / "gunicorn.conf.py").write_text('protocol = "uwsgi"\n')
+    (project / "gunicorn.conf.py").write_text('protocol = "uwsgi"\nworker_class = "tornado"\n')
     status, output = _run_to_exit("--check-config", "--protocol", "http", "app:app",
                                   cwd=str(project))
     assert (status, output) == (0, "")
@@ -184,7 +195,8 @@ class Embedded(BaseApplication):
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"protocol": "uwsgi"}, "protocol 'uwsgi' is not available"),
+    ({"protocol": "uwsgi", "worker_class": "tornado"},
+     "protocol 'uwsgi' is not supported by the worker class 'tornado'"),
 ])
 def test_embedding_application_refused(options, message, capsys):
     with pytest.raises(SystemExit) as exc:
@@ -198,12 +210,12 @@ def test_setting_changed_after_validation_is_refused_by_the_arbiter(capsys, monk
     """An embedder that changes cfg after construction still gets the refusal
     (Arbiter.setup checks again) before anything is bound."""
     monkeypatch.setenv("SERVER_SOFTWARE", "x")  # the arbiter exports its own
-    app = Embedded({"bind": "127.0.0.1:0"})
+    app = Embedded({"bind": "127.0.0.1:0", "worker_class": "tornado"})
     app.cfg.set("protocol", "uwsgi")
     with pytest.raises(SystemExit) as exc:
         app.run()
     assert exc.value.code == 1
-    assert "Error: protocol 'uwsgi' is not available" in capsys.readouterr().err
+    assert "Error: protocol 'uwsgi' is not supported" in capsys.readouterr().err
 
 
 def test_check_supported_unit():
@@ -212,11 +224,15 @@ def test_check_supported_unit():
     cfg = Config()
     cfg.check_supported()
     cfg.set("protocol", "uwsgi")
-    assert cfg.protocol == "uwsgi"  # recognised and kept, only refused at start
-    with pytest.raises(ConfigError, match="uWSGI protocol is coming"):
-        cfg.check_supported()
-    with pytest.raises(ConfigError):
-        cfg.validate()
+    assert cfg.protocol == "uwsgi"
+    cfg.check_supported()  # the sync worker serves it
+    for worker_class in ["tornado", "gevent_pywsgi", "gevent_wsgi", "egg:gunicorn#tornado",
+                         "gunicorn.workers.gtornado.TornadoWorker"]:
+        cfg.set("worker_class", worker_class)
+        with pytest.raises(ConfigError, match="not supported by the worker class"):
+            cfg.check_supported()
+        with pytest.raises(ConfigError):
+            cfg.validate()
     cfg.set("protocol", "http")
     for worker_class in BUILT_IN + ["uvicorn_worker.UvicornWorker",
                                     "gunicorn.workers.sync.SyncWorker"]:

@@ -11,7 +11,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from h2e2e_support import TLSFiles, gthread_h2, make_tls_files  # noqa: E402
+from h2e2e_support import H2_WSGI_WORKERS, TLSFiles, h2_worker, make_tls_files  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -19,8 +19,17 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TLSFiles:
     return make_tls_files(str(tmp_path_factory.mktemp("h2certs")))
 
 
+@pytest.fixture(scope="module", params=H2_WSGI_WORKERS)
+def worker(request: pytest.FixtureRequest) -> str:
+    """Each WSGI worker class that serves HTTP/2, in turn (test ids ``[gevent]``);
+    module-scoped so that one server per worker serves a module's tests."""
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def h2_server(tls_files: TLSFiles):
-    """TLS gthread server, 8 threads, h2 and http/1.1 offered."""
-    with gthread_h2(tls_files) as srv:
+def h2_server(worker: str, tls_files: TLSFiles):
+    """A TLS server of *worker* (gthread: 8 threads), h2 and http/1.1 offered
+    through ALPN; ``srv.worker`` names the worker class."""
+    with h2_worker(worker, tls_files) as srv:
+        srv.worker = worker
         yield srv

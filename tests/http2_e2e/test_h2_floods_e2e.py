@@ -1,12 +1,15 @@
 """HTTP/2 floods and protocol limits, end to end.
 
-A real ``gunicorn -k gthread --http-protocols h2,h1`` server (one worker) is
+A real ``gunicorn -k WORKER --http-protocols h2,h1`` server (one worker; every
+WSGI worker class that serves HTTP/2: gthread, gevent, eventlet) is
 attacked over TLS with ALPN h2 and over cleartext with prior knowledge by a
 frame-level client that writes whatever bytes a test needs.  Every test
 asserts the exact error code RFC 9113 (section 7) or RFC 7541 call for --
 GOAWAY for a connection error, RST_STREAM for a stream error,
 ENHANCE_YOUR_CALM for abuse (RFC 9113 section 10.5) -- and then that the
 worker still serves: a new connection gets a 200 from the same worker pid.
+The limits live in the one HTTP/2 layer, so every worker that drives it must
+answer each flood alike.
 """
 
 from __future__ import annotations
@@ -427,29 +430,33 @@ class Target:
         assert self.srv.worker_pids() == [self.worker]
 
 
-def _start(files: Any, *extra: str) -> Iterator[Target]:
-    args = ["--worker-class", "gthread", "--threads", "4", "--http-protocols", "h2,h1",
-            *SERVER_ARGS, *extra]
+def _start(worker: str, files: Any, *extra: str) -> Iterator[Target]:
+    args = ["--worker-class", worker, "--http-protocols", "h2,h1", *SERVER_ARGS, *extra]
+    if worker == "gthread":
+        args += ["--threads", "4"]
     if files is not None:
         args += tls_args(files)
     with run_server(*args, *APP_ARGS) as srv:
-        (worker,) = srv.wait_workers(1)
+        (pid,) = srv.wait_workers(1)
         ctx = files.client_context(alpn=["h2"]) if files is not None else None
-        yield Target(srv, ctx, worker)
+        yield Target(srv, ctx, pid)
 
 
 @pytest.fixture(scope="module")
-def tls_target(tls_files: Any) -> Iterator[Target]:
-    yield from _start(tls_files)
+def tls_target(worker: str, tls_files: Any) -> Iterator[Target]:
+    """A TLS (ALPN h2) server of *worker* (conftest.py: every H2_WSGI_WORKERS)."""
+    yield from _start(worker, tls_files)
 
 
 @pytest.fixture(scope="module")
-def h2c_target() -> Iterator[Target]:
-    yield from _start(None, "--http2-cleartext", "prior-knowledge")
+def h2c_target(worker: str) -> Iterator[Target]:
+    yield from _start(worker, None, "--http2-cleartext", "prior-knowledge")
 
 
 @pytest.fixture(params=["tls", "h2c"])
-def target(request: pytest.FixtureRequest) -> Target:
+def target(request: pytest.FixtureRequest, worker: str) -> Target:
+    # *worker* named here (the target is looked up by name) so that every
+    # test is parametrized over the workers
     return request.getfixturevalue(request.param + "_target")
 
 

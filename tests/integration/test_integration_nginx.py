@@ -7,33 +7,15 @@ unix socket, and sets the usual X-Forwarded-* headers.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from tests.support.nginx import free_port, run_nginx
 from tests.support.server import run_server
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-CONF = """
-worker_processes 1;
-daemon off;
-user root;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path {tmp}/body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
+HTTP_BODY = """
     client_max_body_size 20m;
     upstream app_tcp {{ server 127.0.0.1:{app_port}; keepalive 8; }}
     upstream app_unix {{ server unix:{sock}; }}
@@ -61,33 +43,13 @@ http {{
             proxy_set_header X-Forwarded-Proto https;
         }}
     }}
-}}
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("nginx did not start listening on %d" % port)
 
 
 @pytest.fixture(scope="module", params=["sync", "gthread"])
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[tuple[str, str]]:
     """(nginx base URL, worker class) with the server behind nginx."""
-    if not os.path.exists(NGINX):
-        raise RuntimeError("nginx is required: run tests/install-deps.sh")
     tmp = tmp_path_factory.mktemp("nginx")
     sock = str(tmp / "app.sock")
     worker = request.param
@@ -96,21 +58,10 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         "--bind", "unix:%s" % sock, "--keep-alive", "5",
         "--chdir", "tests/integration", "nginx_app:app",
     ) as srv:
-        port = _free_port()
-        conf = tmp / "nginx.conf"
-        conf.write_text(CONF.format(tmp=tmp, app_port=srv.port, sock=sock, port=port))
-        proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            _wait_port(port)
+        port = free_port()
+        body = HTTP_BODY.format(app_port=srv.port, sock=sock, port=port)
+        with run_nginx(str(tmp), body, {"http": port}):
             yield "http://127.0.0.1:%d" % port, worker
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
 
 
 def test_forwarded_headers_from_trusted_proxy(stack: tuple[str, str]) -> None:

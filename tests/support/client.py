@@ -16,26 +16,28 @@ def raw_request(host: str, port: int, data: bytes, timeout: float = 5.0) -> byte
             s.sendall(data)
         except (BrokenPipeError, ConnectionResetError):
             pass
-        chunks = []
-        while True:
-            try:
-                chunk = s.recv(65536)
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return read_until_close(s, reset_ends=True)
 
 
-def read_until_close(sock: socket.socket) -> bytes:
-    """Read from a connected socket until the peer closes it; return everything."""
+def read_until_close(sock: socket.socket, *, reset_ends: bool = False) -> bytes:
+    """Read from a connected socket until the peer closes it; return everything.
+
+    With *reset_ends*, a reset (ConnectionResetError) ends the reading like a
+    close does (a server that closes with unread input resets); otherwise it
+    propagates.  socket.timeout propagates when the socket has a timeout.
+    """
     chunks = []
     while True:
-        chunk = sock.recv(65536)
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            if not reset_ends:
+                raise
+            break
         if not chunk:
-            return b"".join(chunks)
+            break
         chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def parse_response_head(data: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:

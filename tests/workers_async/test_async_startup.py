@@ -50,13 +50,16 @@ def test_worker_modules_do_not_patch_the_master():
     """Importing the worker classes (what the master does) patches nothing:
     monkey-patching happens in the worker process after fork."""
     proc = _run(textwrap.dedent("""
-        import socket, time
+        import socket, sys, time
         from gunicorn.workers import ggevent, geventlet
         from gevent import monkey
         print(monkey.is_anything_patched(), socket.socket.__module__, time.sleep.__module__)
-        print(ggevent.GeventWorker.serves_http2, geventlet.EventletWorker.serves_http2)
+        print(ggevent.GeventWorker.serves_http2, geventlet.EventletWorker.serves_http2,
+              ggevent.GeventPyWSGIWorker.serves_http2, "h2" in sys.modules)
     """))
     assert proc.returncode == 0, proc.stderr
     first, second = proc.stdout.splitlines()[:2]
     assert first == "False socket time"
-    assert second == "False False"
+    # gevent and eventlet serve HTTP/2 (ALPN offers h2), gevent_pywsgi does
+    # not; the HTTP/2 layer (h2) is loaded in the worker only
+    assert second == "True True False False"

@@ -11,6 +11,9 @@ Main entry points:
 * ``ChunkedDecoder(settings)``: ``feed(data) -> bytes``, ``done``,
   ``trailers``, ``unused``, ``eof()``.
 * ``parse_proxy_prefix(buf, mode, allowed, host)``: PROXY v1/v2.
+* ``uwsgi.UWSGIHeadParser``: uWSGI request packets in place of HTTP/1.1
+  heads (``protocol = "uwsgi"``), same interface as ``HeadParser``; not
+  imported here (``ServerConnection`` loads it when the settings ask).
 * ``decide_framing`` / ``should_close`` / ``response_framing``: RFC 9112
   sections 6 and 9.3.
 * ``ServerConnection``: both directions of one connection as an h11-style

@@ -78,6 +78,11 @@ from .serialize import (
 )
 from .settings import ParserSettings
 
+#: HTTP version of the responses on a uWSGI connection (core/uwsgi.py): the
+#: HTTP/1.0 framing (Content-Length or close-delimited content, no 1xx,
+#: RFC 9110 15.2 and RFC 9112 6.3) is all nginx's uwsgi module understands.
+UWSGI_RESPONSE_VERSION = (1, 0)
+
 __all__ = [
     "ServerConnection",
     "RequestReader",
@@ -199,7 +204,7 @@ class ServerConnection:
         "their_state", "_body", "_remaining", "_decoder", "_delivered", "_draining", "_drained",
         "head", "req_number", "proxy_protocol_info", "method", "http_version",
         "our_state", "_closing", "_expect_100", "_continue_sent", "_framing", "_out_remaining",
-        "content_sent", "strict_content",
+        "content_sent", "strict_content", "_uwsgi",
     )
 
     # slots set only along with the framing they belong to (see __init__)
@@ -214,7 +219,8 @@ class ServerConnection:
         self.peer_addr = peer_addr
         self.drain_limit = drain_limit
         # None until the first head (and a PROXY prefix before it) is read
-        self._head_parser: HeadParser | None = None
+        # (a UWSGIHeadParser with protocol "uwsgi": the same interface)
+        self._head_parser: Any = None
         # received bytes not consumed yet: self._buf[self._pos:]
         self._buf: bytes | bytearray = b""
         self._pos = 0
@@ -248,6 +254,8 @@ class ServerConnection:
         #: short instead of handing over what arrived (the earlier
         #: RequestParser behaviour, kept when it is used alone)
         self.strict_content = False
+        # request heads are uWSGI packets (set with the head parser)
+        self._uwsgi = False
 
     @classmethod
     def for_request(cls, method: str, version: tuple[int, int], *, keep_alive: bool = True,
@@ -387,7 +395,7 @@ class ServerConnection:
             parser = self._head_parser
             if parser is None:
                 parser = self._new_head_parser()
-                if type(parser) is not HeadParser:
+                if type(parser) is Sentinel:
                     return parser
             buf = self._buf
             pos = self._pos
@@ -410,6 +418,9 @@ class ServerConnection:
         self.req_number += 1
         self.method = head.method
         self.http_version = version = head.version
+        if self._uwsgi:
+            # responses to a uWSGI front end: Content-Length or close, no 1xx
+            self.http_version = UWSGI_RESPONSE_VERSION
         # per-request flags start cleared (see _next_cycle)
         if head.connection is not None or head.must_close or version < (1, 1):
             if should_close(head.must_close, head.connection, version):
@@ -431,10 +442,23 @@ class ServerConnection:
         self._closing = True
         self._body = _B_END
 
+    def proxy_prefix_read(self, info: dict[str, Any] | None) -> None:
+        """Record a PROXY header the transport read before this connection
+        saw a byte (on a TLS listener it precedes the handshake, HAProxy
+        proxy-protocol.txt section 2): ``proxy_protocol_info`` becomes
+        *info* (None: there was none) and no header is looked for in the
+        stream.  Raises LocalProtocolError once request bytes were read."""
+        if self.req_number or self._recv != _R_HEAD or self._buf:
+            raise LocalProtocolError("the PROXY header must come before any request byte")
+        self.proxy_protocol_info = info
+        self._recv = _R_HEAD_DONE
+
     def _new_head_parser(self) -> HeadParser | Any:
         """The head parser, made on the first head: after the PROXY prefix
         when one is expected (returns NEED_DATA or CONNECTION_CLOSED while
-        that is incomplete)."""
+        that is incomplete).  With ``protocol = "uwsgi"`` it is a
+        ``UWSGIHeadParser``, for an allowed peer only (else
+        ForbiddenUWSGIRequest, 403)."""
         settings = self.settings
         if settings is None:
             raise LocalProtocolError("this connection has no receiving side")
@@ -444,6 +468,19 @@ class ServerConnection:
             event = self._proxy_prefix(settings)
             if event is not None:
                 return event
+        if settings.uwsgi or self._uwsgi:
+            # uWSGI packets instead of HTTP/1.1 heads; the peer is checked
+            # before anything of the packet is read (gunicorn/uwsgi/errors.py)
+            from .uwsgi import UWSGIHeadParser, uwsgi_peer_allowed
+
+            if not uwsgi_peer_allowed(settings, self.peer_addr):
+                from gunicorn.uwsgi.errors import ForbiddenUWSGIRequest
+
+                peer = self.peer_addr
+                raise ForbiddenUWSGIRequest(peer[0] if isinstance(peer, tuple) else peer)
+            self._uwsgi = True
+            self._head_parser = UWSGIHeadParser(settings)
+            return self._head_parser
         parser = self._head_parser = HeadParser(
             settings, settings.policy.forwarded_trusted(self.peer_addr))
         return parser
@@ -1014,6 +1051,14 @@ class ServerConnection:
         self.our_state = IDLE
         return True
 
+    def use_uwsgi(self) -> None:
+        """Read uWSGI request packets instead of HTTP/1.1 heads, from the
+        next head on (``protocol = "uwsgi"`` in the settings does it by
+        itself; for facades given a configuration without that setting)."""
+        if not self._uwsgi:
+            self._uwsgi = True
+            self._head_parser = None
+
     def use_settings(self, settings: ParserSettings) -> None:
         """Apply new settings (a configuration change) from the next request on."""
         if settings is not self.settings:
@@ -1023,13 +1068,19 @@ class ServerConnection:
 
 def _own_fields(headers: Any, status_code: int) -> tuple[list[tuple[str, str]], int | None, bool, bool]:
     """Split the fields of a ``Response`` event: the ones we send as given,
-    the Content-Length, whether ``Connection`` asks to close or upgrade."""
+    the Content-Length, whether ``Connection`` asks to close or upgrade.
+
+    A 101 keeps its ``Upgrade`` field, which names the protocol switched to
+    (RFC 9110 section 15.2.2), and then says ``Connection: upgrade`` as a
+    sender of Upgrade must (RFC 9110 section 7.8)."""
     kept = []
     content_length = None
     close = upgrade = False
     for name, value in headers:
         lname = name.lower()
-        if lname == "content-length":
+        if lname == "upgrade" and status_code == 101:
+            upgrade = True
+        elif lname == "content-length":
             if status_code < 200 or status_code == 204:
                 # never on 1xx and 204 (RFC 9110 section 8.6)
                 continue

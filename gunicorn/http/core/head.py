@@ -77,6 +77,8 @@ class RequestHead:
     must_close: bool
     connection: str | None
     end: int
+    #: the CGI vars of a uWSGI packet (``core/uwsgi.py``); None for HTTP
+    uwsgi_vars: dict[str, str] | None = None
 
     def __repr__(self) -> str:
         return "<RequestHead %s %s HTTP/%d.%d>" % (

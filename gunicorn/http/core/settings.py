@@ -57,6 +57,8 @@ class ParserSettings:
         "strip_header_spaces",
         "permit_obsolete_folding",
         "proxy_protocol",
+        "uwsgi",
+        "uwsgi_allow_ips",
         "policy",
         "interesting_fields",
     )
@@ -89,6 +91,16 @@ class ParserSettings:
         self.strip_header_spaces = bool(getattr(cfg, "strip_header_spaces", False))
         self.permit_obsolete_folding = bool(getattr(cfg, "permit_obsolete_folding", False))
         self.proxy_protocol: str = normalize_proxy_mode(getattr(cfg, "proxy_protocol", "off"))
+        # protocol "uwsgi": request heads are uWSGI packets (core/uwsgi.py),
+        # from peers whose IP is in uwsgi_allow_ips (None: "*", any peer)
+        self.uwsgi: bool = getattr(cfg, "protocol", "http") == "uwsgi"
+        allow = getattr(cfg, "uwsgi_allow_ips", None)
+        if allow is None:
+            allow = ["127.0.0.1", "::1"]
+        if isinstance(allow, str):
+            allow = [a.strip() for a in allow.split(",")]
+        self.uwsgi_allow_ips: frozenset[str] | None = (
+            None if "*" in allow else frozenset(str(a) for a in allow))
         self.policy = policy = FieldPolicy(cfg)
         # Field-names the head parser inspects, for an untrusted and a
         # trusted peer (secure-scheme headers count only for the latter).

@@ -1,8 +1,16 @@
-"""HTTP/2 on the gthread worker, end to end: real server processes, real clients
-(httpx, raw ``h2`` connections, curl, nghttp, h2load)."""
+"""HTTP/2 on the WSGI workers, end to end: real server processes, real clients
+(httpx, raw ``h2`` connections, curl, nghttp, h2load).
+
+The behaviour tests run on every WSGI worker class that serves HTTP/2
+(``H2_WSGI_WORKERS``: gthread, gevent, eventlet; ids ``[gevent]``), through
+the ``worker`` and ``h2_server`` fixtures of conftest.py.  The tests of the
+gthread thread pool (``--threads``) run on gthread only; what only the
+greenlet workers do is in tests/workers_async_h2.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -15,15 +23,22 @@ import time
 import httpx
 import pytest
 from h2_client import H2Client
-from h2e2e_support import gthread_h2
+from h2e2e_support import APP_ARGS, gthread_h2, h2_worker, tls_args
+from h2e2e_support import h2_client as _client
 
-
-def _client(srv, files) -> H2Client:
-    return H2Client(srv.host, srv.port, files.client_context(alpn=["h2", "http/1.1"]))
+from tests.support.client import read_until_close
+from tests.support.server import run_server
 
 
 def _httpx(files) -> httpx.Client:
-    return httpx.Client(http2=True, verify=files.ca_path, timeout=20)
+    return httpx.Client(http2=True, verify=files.client_context(), timeout=20)
+
+
+def _wait_for(predicate, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in %.1fs" % timeout
+        time.sleep(0.02)
 
 
 # -- httpx over TLS (ALPN h2) ------------------------------------------------------
@@ -61,7 +76,8 @@ def test_httpx_get_post_large(h2_server, tls_files):
 
 def test_100_concurrent_streams_wait_on_each_other(h2_server, tls_files):
     """Stream 2k waits for stream 2k+1 and vice versa: only concurrent
-    execution of one connection's streams completes them (8 pool threads)."""
+    execution of one connection's streams completes them (8 pool threads on
+    gthread, one greenlet per stream on gevent/eventlet)."""
     client = _client(h2_server, tls_files)
     try:
         sids = [client.request("GET", "/rendezvous/%d" % n) for n in range(100)]
@@ -71,6 +87,22 @@ def test_100_concurrent_streams_wait_on_each_other(h2_server, tls_files):
         assert bodies == [b"ok"] * 100
     finally:
         client.close()
+
+
+def test_100_concurrent_streams_from_httpx_async(h2_server, tls_files):
+    """The same rendezvous driven by httpx's async client over one connection."""
+
+    async def run() -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=1)
+        async with httpx.AsyncClient(http2=True, verify=tls_files.client_context(), timeout=30,
+                                     limits=limits) as c:
+            await c.get(h2_server.url + "/")  # the one connection, established
+            return await asyncio.gather(*(c.get(h2_server.url + "/rendezvous/%d" % n)
+                                          for n in range(100)))
+
+    responses = asyncio.run(run())
+    assert [r.http_version for r in responses] == ["HTTP/2"] * 100
+    assert [r.text for r in responses] == ["ok"] * 100
 
 
 def test_blocked_connection_does_not_starve_others(tls_files):
@@ -88,7 +120,7 @@ def test_blocked_connection_does_not_starve_others(tls_files):
             assert other.get("/").data == b"hello"
             with _httpx(tls_files) as hc:
                 assert hc.get(srv.url + "/").text == "hello"
-            with httpx.Client(http2=False, verify=tls_files.ca_path, timeout=20) as h1:
+            with httpx.Client(http2=False, verify=tls_files.client_context(), timeout=20) as h1:
                 r = h1.get(srv.url + "/")
                 assert r.http_version == "HTTP/1.1" and r.text == "hello"
             assert other.get("/release").data == b"done"
@@ -110,7 +142,7 @@ def test_default_single_thread_serves_several_connections(tls_files):
             for _round in range(2):
                 for c in clients:
                     assert c.get("/").data == b"hello"
-            with httpx.Client(http2=False, verify=tls_files.ca_path, timeout=20) as h1:
+            with httpx.Client(http2=False, verify=tls_files.client_context(), timeout=20) as h1:
                 assert h1.get(srv.url + "/").text == "hello"
             sids = [c.request("GET", "/sleep?0.05") for c in clients]
             for c, sid in zip(clients, sids, strict=True):
@@ -171,6 +203,9 @@ def test_early_hints_seen_by_nghttp(h2_server):
     assert out.count(":status: 103") == 2
     assert "link: </style.css>; rel=preload; as=style" in out
     assert out.index(":status: 103") < out.index(":status: 200")
+    # the hints came as HEADERS frames, never as HTTP/1.1 bytes in DATA
+    assert "HTTP/1.1 103" not in out
+    assert "hinted" in out
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl not installed")
@@ -217,8 +252,8 @@ def test_failure_after_head_resets_only_that_stream(h2_server, tls_files):
 
 
 def test_rst_stream_stops_the_response(h2_server, tls_files, tmp_path):
-    """The peer resets a long response: the application's thread is released
-    at its next write, and the connection serves other streams."""
+    """The peer resets a long response: the application's thread (greenlet)
+    is released at its next write, and the connection serves other streams."""
     progress = tmp_path / "progress"
     client = _client(h2_server, tls_files)
     try:
@@ -246,16 +281,13 @@ def test_rst_stream_stops_the_response(h2_server, tls_files, tmp_path):
         client.close()
 
 
-def test_goaway_on_term_completes_streams_in_flight(tls_files, tmp_path):
-    with gthread_h2(tls_files, "--graceful-timeout", "10") as srv:
+def test_goaway_on_term_completes_streams_in_flight(worker, tls_files, tmp_path):
+    with h2_worker(worker, tls_files, "--graceful-timeout", "10") as srv:
         client = _client(srv, tls_files)
         try:
             started = tmp_path / "started"
             sid = client.request("GET", "/sleep?1.0:" + str(started))
-            deadline = time.monotonic() + 10
-            while not started.exists():  # the stream reached the application
-                assert time.monotonic() < deadline
-                time.sleep(0.02)
+            _wait_for(started.exists)  # the stream reached the application
             srv.signal(signal.SIGTERM)
             ex = client.exchanges[sid]
             client.wait(lambda: client.goaway is not None and ex.ended, timeout=15)
@@ -267,30 +299,33 @@ def test_goaway_on_term_completes_streams_in_flight(tls_files, tmp_path):
         finally:
             client.close()
         assert srv.proc.wait(15) == 0
+        assert "graceful timeout" not in srv.output()
 
 
-def test_zero_window_times_out_without_blocking_others(tls_files):
+def test_zero_window_times_out_without_blocking_others(worker, tls_files):
     """A client that never grants credit: its stream is reset (CANCEL) after
     the timeout, while other streams and connections are served."""
-    with gthread_h2(tls_files, "--timeout", "2", threads=2) as srv:
+    with h2_worker(worker, tls_files, "--timeout", "2", threads=2) as srv:
         stuck = _client(srv, tls_files)
         try:
-            sid = stuck.request("GET", "/big?10000000")
-            # read nothing (no WINDOW_UPDATE): the server stops at the window
-            other = _client(srv, tls_files)
-            for _ in range(3):
-                assert other.get("/").data == b"hello"
-            other.close()
-            ex = stuck.exchanges[sid]
             stuck.conn.acknowledge_received_data = lambda *a, **k: None  # grant nothing
+            sid = stuck.request("GET", "/big?10000000")
+            # no WINDOW_UPDATE: the server stops at the window
+            other = _client(srv, tls_files)
+            try:
+                for _ in range(3):
+                    assert other.get("/").data == b"hello"
+            finally:
+                other.close()
+            ex = stuck.exchanges[sid]
             stuck.wait(lambda: ex.reset is not None, timeout=15)
             assert ex.reset == 8 and len(ex.data) <= 65535
         finally:
             stuck.close()
 
 
-def test_max_requests_counts_streams(tls_files):
-    with gthread_h2(tls_files, "--max-requests", "3", threads=2) as srv:
+def test_max_requests_counts_streams(worker, tls_files):
+    with h2_worker(worker, tls_files, "--max-requests", "3", threads=2) as srv:
         client = _client(srv, tls_files)
         try:
             for _ in range(3):
@@ -303,14 +338,40 @@ def test_max_requests_counts_streams(tls_files):
             client.close()
 
 
-def test_idle_connection_gets_goaway(tls_files):
-    with gthread_h2(tls_files, "--keep-alive", "1", threads=2) as srv:
+def test_idle_connection_gets_goaway(worker, tls_files):
+    with h2_worker(worker, tls_files, "--keep-alive", "1", threads=2) as srv:
         client = _client(srv, tls_files)
         try:
             assert client.get("/").data == b"hello"
             client.wait(lambda: client.goaway is not None, timeout=10)
             assert client.goaway.error_code == 0
             client.wait(lambda: client.closed, timeout=10)
+        finally:
+            client.close()
+
+
+def test_max_concurrent_streams_refused(worker, tls_files):
+    """Streams beyond http2_max_concurrent_streams get RST_STREAM
+    (REFUSED_STREAM, RFC 9113 section 5.1.2); the open ones are served."""
+    with h2_worker(worker, tls_files, "--http2-max-concurrent-streams", "2") as srv:
+        client = _client(srv, tls_files)
+        try:
+            assert client.get("/").data == b"hello"  # SETTINGS exchanged
+            # h2 would refuse to open them: lift the client-side limit
+            remote = client.conn.remote_settings
+            remote.max_concurrent_streams = 100
+            remote.acknowledge()
+            held = [client.request("GET", "/block") for _ in range(2)]
+            extra = client.request("GET", "/")
+            client.wait(lambda: client.exchanges[extra].reset is not None)
+            assert client.exchanges[extra].reset == 7  # REFUSED_STREAM
+            other = _client(srv, tls_files)
+            try:
+                assert other.get("/release").data == b"done"
+            finally:
+                other.close()
+            client.wait(lambda: all(client.exchanges[s].ended for s in held))
+            assert [bytes(client.exchanges[s].data) for s in held] == [b"released"] * 2
         finally:
             client.close()
 
@@ -363,30 +424,21 @@ def test_alpn_http11_only_client_gets_http11(h2_server, tls_files):
         with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
             assert s.selected_alpn_protocol() == "http/1.1"
             s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            data = read_until_close(s)
     assert data.startswith(b"HTTP/1.1 200 OK\r\n") and data.endswith(b"hello")
+    with _httpx(tls_files) as c:
+        assert c.get(h2_server.url + "/").http_version == "HTTP/2"
+    with httpx.Client(http2=False, verify=tls_files.client_context(), timeout=20) as c:
+        assert c.get(h2_server.url + "/").http_version == "HTTP/1.1"
 
 
-def test_h2_only_refuses_http11_clients_clearly(tls_files):
-    from h2e2e_support import APP_ARGS, tls_args
-
-    from tests.support.server import run_server
-    with run_server("--worker-class", "gthread", "--http-protocols", "h2",
+def test_h2_only_refuses_http11_clients_clearly(worker, tls_files):
+    with run_server("--worker-class", worker, "--http-protocols", "h2",
                     *tls_args(tls_files), *APP_ARGS) as srv:
         ctx = tls_files.client_context(alpn=["http/1.1"])
         with socket.create_connection((srv.host, srv.port), timeout=10) as raw:
             with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
-                data = b""
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
+                data = read_until_close(s)
         assert data.startswith(b"HTTP/1.1 505 HTTP Version Not Supported\r\n")
         assert b"HTTP/2 only" in data
         client = _client(srv, tls_files)
@@ -396,8 +448,22 @@ def test_h2_only_refuses_http11_clients_clearly(tls_files):
             client.close()
 
 
-def test_h2c_prior_knowledge():
-    with gthread_h2(None, "--http2-cleartext", "prior-knowledge", threads=4) as srv:
+@pytest.mark.parametrize("on_connect", [False, True])
+def test_alpn_read_after_an_explicit_handshake(worker, on_connect, tls_files):
+    """The worker completes the TLS handshake itself before it reads the ALPN
+    result, whatever --do-handshake-on-connect says (off: the wrap does not
+    handshake, so an ALPN read right after it would see nothing)."""
+    extra = ("--do-handshake-on-connect",) if on_connect else ()
+    with h2_worker(worker, tls_files, *extra) as srv:
+        client = _client(srv, tls_files)
+        try:
+            assert client.get("/").data == b"hello"
+        finally:
+            client.close()
+
+
+def test_h2c_prior_knowledge(worker):
+    with h2_worker(worker, None, "--http2-cleartext", "prior-knowledge", threads=4) as srv:
         client = H2Client(srv.host, srv.port, None)
         try:
             ex = client.get("/")
@@ -412,16 +478,16 @@ def test_h2c_prior_knowledge():
         r = httpx.get(srv.url + "/", timeout=10)
         assert r.http_version == "HTTP/1.1" and r.text == "hello"
         if shutil.which("curl"):
-            out = subprocess.run(["curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null",
-                                  "-w", "%{http_version}", srv.url + "/"],
+            out = subprocess.run(["curl", "-s", "--http2-prior-knowledge",
+                                  "-w", " %{http_version}", srv.url + "/"],
                                  capture_output=True, text=True, timeout=20)
-            assert out.stdout == "2"
+            assert out.stdout == "hello 2"
 
 
 @pytest.mark.skipif(shutil.which("h2load") is None, reason="h2load not installed")
 def test_h2load_no_errors(h2_server):
     out = subprocess.run(["h2load", "-n", "20000", "-c", "10", "-m", "10",
-                          h2_server.url + "/"], capture_output=True, text=True, timeout=60)
+                          h2_server.url + "/"], capture_output=True, text=True, timeout=120)
     assert "20000 succeeded, 0 failed, 0 errored, 0 timeout" in out.stdout, out.stdout
 
 
@@ -435,9 +501,6 @@ def test_sync_worker_does_not_offer_h2(tls_files):
 
 
 def run_sync(files):
-    from h2e2e_support import APP_ARGS, tls_args
-
-    from tests.support.server import run_server
     return run_server("--worker-class", "sync", "--http-protocols", "h2,h1",
                       *tls_args(files), *APP_ARGS)
 
@@ -489,10 +552,10 @@ def _h2_after_101(sock: socket.socket) -> tuple[bytes, list]:
 
 
 @pytest.mark.parametrize("method,body", [("GET", b""), ("POST", b"abc" * 100)])
-def test_h2c_upgrade(method, body):
+def test_h2c_upgrade(worker, method, body):
     import h2.events
 
-    with gthread_h2(None, "--http2-cleartext", "upgrade", threads=2) as srv:
+    with h2_worker(worker, None, "--http2-cleartext", "upgrade", threads=2) as srv:
         with socket.create_connection((srv.host, srv.port), timeout=20) as sock:
             sock.sendall(_upgrade_request(method, "/echo" if body else "/", body))
             head, events = _h2_after_101(sock)
@@ -510,31 +573,30 @@ def test_h2c_upgrade(method, body):
                 assert data == b"hello"
         # curl asks for the upgrade on http:// URLs with --http2
         if shutil.which("curl"):
-            out = subprocess.run(["curl", "-s", "--http2", "-o", "/dev/null",
-                                  "-w", "%{http_version}", srv.url + "/"],
-                                 capture_output=True, text=True, timeout=20)
-            assert out.stdout == "2"
+            out = subprocess.run(["curl", "-s", "--http2", "-w", " %{http_version}",
+                                  srv.url + "/"], capture_output=True, text=True, timeout=20)
+            assert out.stdout == "hello 2"
 
 
-def test_h2c_upgrade_ignored_when_not_enabled_or_malformed():
+def _read_past(sock: socket.socket, marker: bytes) -> bytes:
+    """Read until *marker* has arrived; an early close fails the test."""
+    data = b""
+    while marker not in data:
+        chunk = sock.recv(65536)
+        assert chunk, data
+        data += chunk
+    return data
+
+
+def test_h2c_upgrade_ignored_when_not_enabled_or_malformed(worker):
     # prior-knowledge only: an Upgrade: h2c request is served as HTTP/1.1
-    with gthread_h2(None, "--http2-cleartext", "prior-knowledge", threads=2) as srv:
+    with h2_worker(worker, None, "--http2-cleartext", "prior-knowledge", threads=2) as srv:
         with socket.create_connection((srv.host, srv.port), timeout=20) as sock:
             sock.sendall(_upgrade_request("GET", "/"))
-            data = b""
-            while b"hello" not in data:
-                chunk = sock.recv(65536)
-                assert chunk, data
-                data += chunk
-            assert data.startswith(b"HTTP/1.1 200 ")
-    with gthread_h2(None, "--http2-cleartext", "upgrade", threads=2) as srv:
+            assert _read_past(sock, b"hello").startswith(b"HTTP/1.1 200 ")
+    with h2_worker(worker, None, "--http2-cleartext", "upgrade", threads=2) as srv:
         # an HTTP2-Settings value that is not base64url: HTTP/1.1 as well
         with socket.create_connection((srv.host, srv.port), timeout=20) as sock:
             sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
                          b"Upgrade: h2c\r\nHTTP2-Settings: %%%\r\n\r\n")
-            data = b""
-            while b"hello" not in data:
-                chunk = sock.recv(65536)
-                assert chunk, data
-                data += chunk
-            assert data.startswith(b"HTTP/1.1 200 ")
+            assert _read_past(sock, b"hello").startswith(b"HTTP/1.1 200 ")

@@ -1,0 +1,49 @@
+"""HTTP/2 on the gevent and eventlet workers: what only the greenlet workers
+do.  The behaviour tests they share with gthread (httpx, floods, GOAWAY,
+h2c, ...) run on every HTTP/2 worker in tests/http2_e2e.
+
+Real server processes, real clients: a frame-level ``h2`` client
+(``tests/http2_e2e/h2_client.py``) over TLS.
+"""
+
+from __future__ import annotations
+
+import socket
+
+from tests.http2_e2e.h2e2e_support import h2_client as _client
+from tests.support.server import run_server
+from tests.workers_async_h2.conftest import APP_ARGS, tls_args
+
+
+def test_client_not_reading_does_not_block_others(h2_server, tls_files):
+    """Wide flow-control windows and a client that does not read its socket:
+    the response waits in the server's output (the writer greenlet sends it
+    when the socket drains) while other connections are served."""
+    size = 40_000_000
+    client = _client(h2_server, tls_files)
+    try:
+        client.conn.update_settings({4: 2 ** 31 - 1})  # SETTINGS_INITIAL_WINDOW_SIZE
+        client.conn.increment_flow_control_window(2 ** 31 - 1 - 65535)
+        client.flush()
+        sid = client.request("GET", "/big?%d" % size)
+        other = _client(h2_server, tls_files)
+        try:
+            for _ in range(3):
+                assert other.get("/").data == b"hello"
+        finally:
+            other.close()
+        ex = client.exchanges[sid]
+        client.wait(lambda: ex.ended or ex.reset is not None, timeout=60)
+        assert ex.reset is None and len(ex.data) == size
+    finally:
+        client.close()
+
+
+def test_gevent_pywsgi_does_not_offer_h2(tls_files):
+    with run_server("-k", "gevent_pywsgi", "--http-protocols", "h2,h1", *tls_args(tls_files),
+                    *APP_ARGS) as srv:
+        ctx = tls_files.client_context(alpn=["h2", "http/1.1"])
+        with socket.create_connection((srv.host, srv.port), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+                assert s.selected_alpn_protocol() in (None, "http/1.1")
+        assert "HTTP/2 is not supported by the gevent_pywsgi worker" in srv.output()
