@@ -65,7 +65,27 @@ def test_upgrade_field_name_case_is_kept_and_value_untouched():
     assert values(pairs, "connection") == ["upgrade"]
 
 
-@pytest.mark.parametrize("status", [200, 404, 426])
+@pytest.mark.parametrize("close", [False, True])
+def test_426_keeps_upgrade_and_stays_an_http_response(close):
+    """A 426 must name the protocol it requires in Upgrade (RFC 9110 section
+    15.5.22) and, as a sender of Upgrade, say upgrade in Connection (7.8);
+    unlike a 101 it is an ordinary final response: Content-Length framing,
+    and the connection stays HTTP/1.1 (kept alive unless asked to close)."""
+    conn = upgrade_conn()
+    headers = [("Upgrade", "TLS/1.3, HTTP/1.1"), ("Content-Length", "5")]
+    if close:
+        headers.append(("Connection", "close"))
+    status, pairs = fields(conn.send(Response(426, headers)))
+    assert status == "HTTP/1.1 426 Upgrade Required"
+    assert values(pairs, "upgrade") == ["TLS/1.3, HTTP/1.1"]
+    assert values(pairs, "connection") == ["upgrade, close" if close else "upgrade, keep-alive"]
+    assert values(pairs, "content-length") == ["5"]
+    assert conn.send(Data(b"hello")) == b"hello"
+    assert conn.send(EndOfMessage()) == b""
+    assert conn.keep_alive is (not close)
+
+
+@pytest.mark.parametrize("status", [200, 404])
 def test_other_statuses_still_drop_upgrade(status):
     # Upgrade is hop-by-hop and owned by the connection outside a switch
     conn = upgrade_conn()

@@ -856,7 +856,9 @@ class ServerConnection:
             status_line(self.http_version, status_code, reason),
             _SERVER_LINE if server is None or server == SERVER else server_line(server),
             date_line(),
-            CONNECTION_LINES["upgrade" if upgrade else "keep-alive" if keep else "close"],
+            CONNECTION_LINES[("upgrade" if status_code == 101 else
+                              "upgrade, keep-alive" if keep else "upgrade, close") if upgrade
+                             else "keep-alive" if keep else "close"],
         ]
         if framing == BODY_CHUNKED:
             lines.append(TE_CHUNKED_LINE)
@@ -1071,14 +1073,15 @@ def _own_fields(headers: Any, status_code: int) -> tuple[list[tuple[str, str]], 
     the Content-Length, whether ``Connection`` asks to close or upgrade.
 
     A 101 keeps its ``Upgrade`` field, which names the protocol switched to
-    (RFC 9110 section 15.2.2), and then says ``Connection: upgrade`` as a
-    sender of Upgrade must (RFC 9110 section 7.8)."""
+    (RFC 9110 section 15.2.2), and a 426 the one it requires (section
+    15.5.22); both then say ``upgrade`` in ``Connection`` as a sender of
+    Upgrade must (RFC 9110 section 7.8)."""
     kept = []
     content_length = None
     close = upgrade = False
     for name, value in headers:
         lname = name.lower()
-        if lname == "upgrade" and status_code == 101:
+        if lname == "upgrade" and (status_code == 101 or status_code == 426):
             upgrade = True
         elif lname == "content-length":
             if status_code < 200 or status_code == 204:

@@ -71,6 +71,9 @@ CONNECTION_LINES = {
     "upgrade": "Connection: upgrade\r\n",
     "close": "Connection: close\r\n",
     "keep-alive": "Connection: keep-alive\r\n",
+    # a response other than 101 that carries Upgrade (426, RFC 9110 section 15.5.22)
+    "upgrade, close": "Connection: upgrade, close\r\n",
+    "upgrade, keep-alive": "Connection: upgrade, keep-alive\r\n",
 }
 TE_CHUNKED_LINE = "Transfer-Encoding: chunked\r\n"
 CONTINUE_100 = b"HTTP/1.1 100 Continue\r\n\r\n"
