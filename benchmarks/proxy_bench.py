@@ -46,7 +46,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -72,8 +71,8 @@ from server_bench import (  # noqa: E402  (a sibling script, not a package)
     per_round_ratio,
     probe,
     raise_fd_limit,
-    render_markdown,
     render_text,
+    report,
     run_wrk,
     start_server,
     stop_server,
@@ -372,29 +371,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\nmedians of %d rounds (req/s, p99 ms) through nginx; ratio = req/s against the "
           "faster upstream of the same row\n" % args.rounds)
     print(render_text(header, lines))
-    errors = [(k, cell.errors) for k, cell in cells.items() if cell.errors]
-    if errors:
-        print("\nwrk socket errors / non-2xx:")
-        for (label, key, row_name), text in errors:
-            print("  %-10s %-14s %-13s %s" % (label, key, row_name, text))
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write("Command: `%s`\n\n" % shlex.join(["python", *sys.argv]))
-            f.write("Started %s; load average at start %.2f %.2f %.2f, at end %.2f %.2f %.2f.\n\n"
-                    % (started, *load_before, *os.getloadavg()))
-            f.write("Contenders:\n\n")
-            for c in contenders:
-                f.write("- %s: gunicorn %s from `%s`%s\n" % (
-                    c.label, c.version, c.module_file,
-                    " (PYTHONPATH=%s)" % c.pythonpath if c.pythonpath else ""))
-            f.write("\nwrk -t1 -d%gs and nginx (1 worker) on CPU 1, server `-w 1 --threads %d` "
-                    "on CPU 0, median of %d interleaved rounds.\n\n"
-                    % (args.duration, args.threads, args.rounds))
-            f.write(render_markdown(header, lines) + "\n")
-            if errors:
-                f.write("\nwrk socket errors / non-2xx:\n\n")
-                for (label, key, row_name), text in errors:
-                    f.write("- %s %s %s: %s\n" % (label, key, row_name, text))
+    setup = ("wrk -t1 -d%gs and nginx (1 worker) on CPU 1, server `-w 1 --threads %d` "
+             "on CPU 0, median of %d interleaved rounds." % (args.duration, args.threads,
+                                                             args.rounds))
+    report(args.markdown, contenders, cells, header, lines, setup, started, load_before,
+           lambda c: "gunicorn %s" % c.version)
     return 0
 
 

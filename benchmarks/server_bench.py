@@ -77,7 +77,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -471,6 +473,37 @@ def raise_fd_limit(needed: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
 
 
+def report(markdown: str | None, contenders: list[Any], cells: dict[tuple[str, str, str], Any],
+           header: list[str], lines: list[list[str]], setup: str, started: str,
+           load_before: tuple[float, float, float], describe: Callable[[Any], str]) -> None:
+    """Print the wrk errors of *cells* (keyed (label, group, row name)) and,
+    with *markdown* (a path), write the whole report there: the command,
+    the load averages, each contender (``describe(c)`` gives what it runs),
+    *setup* (how the runs were pinned), the table and the errors."""
+    errors = [(k, cell.errors) for k, cell in cells.items() if cell.errors]
+    if errors:
+        print("\nwrk socket errors / non-2xx:")
+        for (label, group, row_name), text in errors:
+            print("  %-10s %-14s %-13s %s" % (label, group, row_name, text))
+    if not markdown:
+        return
+    with open(markdown, "w") as f:
+        f.write("Command: `%s`\n\n" % shlex.join(["python", *sys.argv]))
+        f.write("Started %s; load average at start %.2f %.2f %.2f, at end %.2f %.2f %.2f.\n\n"
+                % (started, *load_before, *os.getloadavg()))
+        f.write("Contenders:\n\n")
+        for c in contenders:
+            f.write("- %s: %s from `%s`%s\n" % (
+                c.label, describe(c), c.module_file,
+                " (PYTHONPATH=%s)" % c.pythonpath if c.pythonpath else ""))
+        f.write("\n%s\n\n" % setup)
+        f.write(render_markdown(header, lines) + "\n")
+        if errors:
+            f.write("\nwrk socket errors / non-2xx:\n\n")
+            for (label, group, row_name), text in errors:
+                f.write("- %s %s %s: %s\n" % (label, group, row_name, text))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
@@ -590,29 +623,10 @@ def main(argv: list[str] | None = None) -> int:
           "of the same row, targets %s\n" % (args.rounds, ", ".join(
               "%s %gx" % (w, TARGETS[w]) for w in workers if w in TARGETS)))
     print(render_text(header, lines))
-    errors = [(k, cell.errors) for k, cell in cells.items() if cell.errors]
-    if errors:
-        print("\nwrk socket errors / non-2xx:")
-        for (label, worker, row_name), text in errors:
-            print("  %-10s %-8s %-13s %s" % (label, worker, row_name, text))
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write("Command: `%s`\n\n" % shlex.join(["python", *sys.argv]))
-            f.write("Started %s; load average at start %.2f %.2f %.2f, at end %.2f %.2f %.2f.\n\n"
-                    % (started, *load_before, *os.getloadavg()))
-            f.write("Contenders:\n\n")
-            for c in contenders:
-                f.write("- %s: %s %s from `%s`%s\n" % (
-                    c.label, c.kind, c.version, c.module_file,
-                    " (PYTHONPATH=%s)" % c.pythonpath if c.pythonpath else ""))
-            f.write("\nwrk -t1 -d%gs on CPU 1, server `-w 1 --threads %d` on CPU 0, "
-                    "median of %d interleaved rounds.\n\n" % (args.duration, args.threads,
-                                                              args.rounds))
-            f.write(render_markdown(header, lines) + "\n")
-            if errors:
-                f.write("\nwrk socket errors / non-2xx:\n\n")
-                for (label, worker, row_name), text in errors:
-                    f.write("- %s %s %s: %s\n" % (label, worker, row_name, text))
+    setup = ("wrk -t1 -d%gs on CPU 1, server `-w 1 --threads %d` on CPU 0, "
+             "median of %d interleaved rounds." % (args.duration, args.threads, args.rounds))
+    report(args.markdown, contenders, cells, header, lines, setup, started, load_before,
+           lambda c: "%s %s" % (c.kind, c.version))
     return 1 if args.check and not all_met else 0
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 import socket
 import sys
-import time
 
+from tests.asgi.asgi_support import recv_until as _recv_until
+from tests.asgi.asgi_support import wait_for
 from tests.support.server import run_server
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,19 +54,8 @@ def example_server(module: str, *args: str, **kwargs):
 
 
 def recv_until(sock: socket.socket, marker: bytes, timeout: float = 10.0) -> bytes:
-    """Read until *marker* is in what arrived (or the peer closes); return all of it."""
-    deadline = time.monotonic() + timeout
-    data = b""
-    while marker not in data:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AssertionError("%r not received; got %r" % (marker, data))
-        sock.settimeout(left)
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    return data
+    """``tests.asgi.asgi_support.recv_until`` with this directory's 10 s default."""
+    return _recv_until(sock, marker, timeout)
 
 
 def decode_chunked(data: bytes) -> tuple[list[bytes], bytes]:
@@ -115,13 +105,3 @@ def read_response(sock: socket.socket) -> tuple[int, list[tuple[str, str]], byte
     return status, headers, body
 
 
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
-    """Poll *predicate* until it returns a truthy value; return it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met within %.1fs" % timeout)
-        time.sleep(interval)
