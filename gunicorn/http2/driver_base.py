@@ -17,7 +17,26 @@ from gunicorn.workers.netio import is_client_disconnect
 
 from .errors import HTTP2Error
 
-__all__ = ["DriverAttributes", "add_stream_environ", "early_hints_sender", "run_wsgi_stream"]
+__all__ = ["DriverAttributes", "add_stream_environ", "early_hints_sender", "run_wsgi_stream",
+           "serving_modes"]
+
+
+def serving_modes(cfg: Any) -> tuple[bool, bool, bool, float]:
+    """How a worker serves HTTP/2 under *cfg*, read once at start:
+    (``h2`` alone over TLS: HTTP/1.x clients are refused, h2c with prior
+    knowledge, h2c through ``Upgrade: h2c``, idle seconds of a connection
+    without streams: ``keepalive``, else ``timeout``, else 30).  The h2c
+    modes need ``h2`` in ``http_protocols``, a plain listener and the
+    matching ``http2_cleartext``."""
+    protocols = list(cfg.http_protocols or ())
+    mode = getattr(cfg, "http2_cleartext", "off") or "off"
+    cleartext = "h2" in protocols and not cfg.is_ssl
+    keepalive = cfg.keepalive
+    idle = float(keepalive) if keepalive and keepalive > 0 else \
+        float(cfg.timeout if cfg.timeout > 0 else 30)
+    return (bool(cfg.is_ssl) and protocols == ["h2"],
+            cleartext and mode in ("prior-knowledge", "both"),
+            cleartext and mode in ("upgrade", "both"), idle)
 
 
 class DriverAttributes:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from gunicorn import tls
 from gunicorn.http2 import H2_ONLY_RESPONSE
-from gunicorn.http2.driver_base import add_stream_environ, run_wsgi_stream
+from gunicorn.http2.driver_base import add_stream_environ, run_wsgi_stream, serving_modes
 from gunicorn.http2.errors import HTTP2ErrorCode
 from gunicorn.workers.gthread_http2 import SETTINGS_TIMEOUT
 
@@ -141,13 +141,7 @@ class AsyncHTTP2Serving:
             return
         _load_http2_layer()
         self._h2_on = True
-        mode = getattr(cfg, "http2_cleartext", "off") or "off"
-        self._h2_only = bool(cfg.is_ssl) and protocols == ["h2"]
-        self._h2c_prior = not cfg.is_ssl and mode in ("prior-knowledge", "both")
-        self._h2c_upgrade = not cfg.is_ssl and mode in ("upgrade", "both")
-        keepalive = cfg.keepalive
-        self._h2_idle = float(keepalive) if keepalive and keepalive > 0 else \
-            float(cfg.timeout if cfg.timeout > 0 else 30)
+        self._h2_only, self._h2c_prior, self._h2c_upgrade, self._h2_idle = serving_modes(cfg)
 
     # -- choosing HTTP/2 -------------------------------------------------------
 

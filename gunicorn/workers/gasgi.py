@@ -23,6 +23,7 @@ import signal
 from typing import Any
 
 from gunicorn.http.core import settings_for
+from gunicorn.http2.driver_base import serving_modes
 from gunicorn.workers import base
 from gunicorn.workers.process import syntax_error_page
 
@@ -74,13 +75,7 @@ class ASGIWorker(base.Worker):
         keepalive = cfg.keepalive
         self.keepalive_timeout = float(keepalive) if keepalive and keepalive > 0 else 0.0
         self.first_request_timeout = float(cfg.timeout) if cfg.timeout > 0 else 30.0
-        protocols = list(cfg.http_protocols or ())
-        self.h2_only = bool(cfg.is_ssl) and protocols == ["h2"]
-        cleartext = getattr(cfg, "http2_cleartext", "off") or "off"
-        self.h2c_prior = ("h2" in protocols and not cfg.is_ssl and
-                          cleartext in ("prior-knowledge", "both"))
-        self.h2c_upgrade = ("h2" in protocols and not cfg.is_ssl and
-                            cleartext in ("upgrade", "both"))
+        self.h2_only, self.h2c_prior, self.h2c_upgrade, _ = serving_modes(cfg)
         self._conns: set[Any] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._wakeup: asyncio.Event | None = None

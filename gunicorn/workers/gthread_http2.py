@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from gunicorn import tls
 from gunicorn.http2 import H2_ONLY_RESPONSE
-from gunicorn.http2.driver_base import add_stream_environ, run_wsgi_stream
+from gunicorn.http2.driver_base import add_stream_environ, run_wsgi_stream, serving_modes
 from gunicorn.http2.errors import HTTP2ErrorCode
 from gunicorn.workers.loop import BUSY, EPOLLIN, EPOLLOUT
 
@@ -92,15 +92,7 @@ class HTTP2Serving:
         if "h2" in protocols:
             # only then: h2, hpack and hyperframe cost memory in every worker
             _load_http2_layer()
-        mode = getattr(cfg, "http2_cleartext", "off") or "off"
-        self._h2_only = bool(cfg.is_ssl) and list(protocols) == ["h2"]
-        self._h2c_prior = ("h2" in protocols and not cfg.is_ssl
-                           and mode in ("prior-knowledge", "both"))
-        self._h2c_upgrade = ("h2" in protocols and not cfg.is_ssl
-                             and mode in ("upgrade", "both"))
-        keepalive = cfg.keepalive
-        self._h2_idle = float(keepalive) if keepalive and keepalive > 0 else \
-            float(cfg.timeout if cfg.timeout > 0 else 30)
+        self._h2_only, self._h2c_prior, self._h2c_upgrade, self._h2_idle = serving_modes(cfg)
 
     # -- starting ------------------------------------------------------------
 
