@@ -230,6 +230,13 @@ class InotifyReloader(ReloaderBase):
                 relevant.add(os.path.realpath(path))
         return relevant
 
+    def start(self) -> None:
+        """Watch the directories of every module loaded so far, then start
+        the thread: a file changed right after ``start()`` returns (before
+        the thread first runs) is not missed."""
+        self._refresh()
+        super().start()
+
     def run(self) -> None:
         """Thread body: block on inotify events, report a watched file, forever."""
         self._refresh()

@@ -236,11 +236,14 @@ class ASGIProtocol(asyncio.Protocol):
         state = worker.state
         client, server = self.peer, self.server
         uwsgi_vars = head.uwsgi_vars
+        root_path = worker.cfg.root_path or ""
         if uwsgi_vars is not None:
-            # a uWSGI packet: the front end's vars name the client and server
-            from .uwsgi import uwsgi_addresses
+            # a uWSGI packet: the front end's vars name the client and server,
+            # and SCRIPT_NAME the root path
+            from .uwsgi import uwsgi_addresses, uwsgi_root_path
 
             client, server = uwsgi_addresses(uwsgi_vars, client, server)
+            root_path = uwsgi_root_path(uwsgi_vars, root_path)
         else:
             info = conn.proxy_protocol_info
             if info is not None and info.get("client_addr") is not None:
@@ -248,7 +251,7 @@ class ASGIProtocol(asyncio.Protocol):
                 client = (info["client_addr"], info.get("client_port") or 0)
         scope = http_scope(
             head, http_version=HTTP_VERSIONS.get(head.version, "1.1"), scheme=head.scheme,
-            client=client, server=server, root_path=worker.cfg.root_path or "",
+            client=client, server=server, root_path=root_path,
             state=dict(state) if state is not None else None, extensions=_EXTENSIONS_H1)
         if worker.h2c_upgrade and head.connection and maybe_h2c_upgrade(self, head):
             return

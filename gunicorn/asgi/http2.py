@@ -222,8 +222,12 @@ class HTTP2Cycle(ASGICycle):
         once the response is complete or the stream is reset/closed."""
         stream = self.stream
         if not self._request_done and not self.disconnected:
+            # the wait for content is bounded here, not by the driver, so that
+            # a stalled body ends as on HTTP/1.1 (``HTTP1Cycle._wait_body``)
+            timer = asyncio.get_running_loop().call_later(
+                self.proto.worker.first_request_timeout, self._body_stalled)
             try:
-                data = await stream.read(RECEIVE_SIZE)
+                data = await stream.read(RECEIVE_SIZE, idle_ok=True)
             except (StreamCancelled, HTTP2Error, OSError):
                 self.disconnected = True
             except Exception as exc:  # the request trailer policy refused them
@@ -236,6 +240,8 @@ class HTTP2Cycle(ASGICycle):
                 if not data or (length is not None and self._received >= length):
                     self._request_done = True
                 return {"type": "http.request", "body": data, "more_body": not self._request_done}
+            finally:
+                timer.cancel()
         if not self.complete and not self.disconnected:
             try:
                 await stream.wait_closed()
@@ -243,6 +249,21 @@ class HTTP2Cycle(ASGICycle):
                 pass
             self.disconnected = not self.complete
         return {"type": "http.disconnect"}
+
+    def _body_stalled(self) -> None:
+        """No request content for ``--timeout`` seconds (30 when 0) while the
+        application waits in ``receive()``, as the WSGI workers bound a
+        blocking read: the stream is reset with CANCEL (RFC 9113 section
+        8.1, the client stopped sending) and ``receive()`` returns
+        ``http.disconnect``.  The connection and its other streams go on."""
+        if self._request_done or self.disconnected:
+            return
+        worker = self.proto.worker
+        worker.log.info("Request body from %s stalled for %ss: resetting HTTP/2 stream %d",
+                        self.proto.peer, worker.first_request_timeout, self.stream_id)
+        self.disconnected = True
+        # wakes the read, which raises StreamCancelled
+        self.stream.reset()
 
     async def send(self, message: dict[str, Any]) -> None:
         """The messages of ``HTTP1Cycle.send``, sent as HEADERS, DATA and

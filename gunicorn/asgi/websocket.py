@@ -22,6 +22,7 @@ listed in ``WebSocketSession``; it never decides what a message means.
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections import deque
 from datetime import datetime
 from typing import Any
@@ -35,12 +36,14 @@ from wsproto.events import (
     TextMessage,
 )
 from wsproto.extensions import Extension, PerMessageDeflate
+from wsproto.frame_protocol import CloseReason
 from wsproto.handshake import server_extensions_handshake
 
 from .cycle import ASGICycle
 from .scope import ASGIResponseInfo, check_response_headers, response_start
 
-__all__ = ["websocket_scope", "negotiate_extensions", "WebSocketSession", "WEBSOCKET_EXTENSIONS"]
+__all__ = ["websocket_scope", "negotiate_extensions", "WebSocketSession", "WEBSOCKET_EXTENSIONS",
+           "BoundedPerMessageDeflate"]
 
 #: received messages queued before reading from the client pauses
 QUEUE_HIGH = 16
@@ -69,19 +72,90 @@ def websocket_scope(http_scope: dict[str, Any]) -> dict[str, Any]:
     return scope
 
 
-def negotiate_extensions(headers: list[tuple[bytes, bytes]]) -> tuple[list[Extension], str | None]:
+class BoundedPerMessageDeflate(PerMessageDeflate):
+    """permessage-deflate (RFC 7692) that never inflates more than
+    *max_size* octets of one message.
+
+    Args:
+        max_size: the largest inflated message in octets
+            (``websocket_max_message_size``); 0 means no bound.
+
+    wsproto's ``PerMessageDeflate`` inflates whatever compressed octets a
+    read delivered in one ``zlib`` call, so a few hundred octets of a
+    "deflate bomb" would become megabytes before the message size could be
+    checked.  Here each call asks zlib for at most the rest of the budget
+    plus one octet; getting more than the budget fails the WebSocket with
+    1009 "message too big" (RFC 6455 section 7.4.1) through wsproto's
+    extension error path, before the rest is ever inflated.
+    """
+
+    def __init__(self, max_size: int = 0) -> None:
+        super().__init__()
+        self.max_size = max_size
+        self._inflated = 0  # octets of the current message inflated so far
+
+    def frame_inbound_payload_data(self, proto: Any, data: bytes) -> bytes | CloseReason:
+        max_size = self.max_size
+        if not max_size or not self._inbound_compressed or not self._inbound_is_compressible:
+            return super().frame_inbound_payload_data(proto, data)
+        decompressor = self._decompressor
+        assert decompressor is not None
+        budget = max_size - self._inflated
+        try:
+            # max_length 0 would mean "no limit": budget + 1 is at least 1
+            out = decompressor.decompress(data, budget + 1)
+        except zlib.error:
+            return CloseReason.INVALID_FRAME_PAYLOAD_DATA
+        if len(out) > budget:
+            return CloseReason.MESSAGE_TOO_BIG
+        self._inflated += len(out)
+        return out
+
+    def frame_inbound_complete(self, proto: Any, fin: bool) -> bytes | CloseReason | None:
+        max_size = self.max_size
+        if (not max_size or not fin or not self._inbound_compressed
+                or not self._inbound_is_compressible):
+            if fin:
+                self._inflated = 0
+            return super().frame_inbound_complete(proto, fin)
+        decompressor = self._decompressor
+        assert decompressor is not None
+        budget = max_size - self._inflated
+        self._inflated = 0
+        try:
+            # the empty stored block the sender removed (RFC 7692 section 7.2.2)
+            out = decompressor.decompress(b"\x00\x00\xff\xff", budget + 1)
+            if len(out) > budget or decompressor.unconsumed_tail:
+                return CloseReason.MESSAGE_TOO_BIG
+            out += decompressor.flush()
+        except zlib.error:
+            return CloseReason.INVALID_FRAME_PAYLOAD_DATA
+        if len(out) > budget:
+            return CloseReason.MESSAGE_TOO_BIG
+        takeover_off = (self.server_no_context_takeover if proto.client
+                        else self.client_no_context_takeover)
+        if takeover_off:
+            self._decompressor = None
+        self._inbound_compressed = None
+        return out
+
+
+def negotiate_extensions(headers: list[tuple[bytes, bytes]],
+                         max_size: int = 0) -> tuple[list[Extension], str | None]:
     """The WebSocket extensions to use and the ``Sec-WebSocket-Extensions``
     response value (None: none agreed), from the offers of the request's
     ``sec-websocket-extensions`` fields (RFC 6455 section 9.1).  Only
     permessage-deflate (RFC 7692) is supported; wsproto checks its
-    parameters and leaves out an offer it cannot honour."""
+    parameters and leaves out an offer it cannot honour.  *max_size* (octets,
+    0: no bound) caps what one compressed message may inflate to
+    (``BoundedPerMessageDeflate``)."""
     offers: list[str] = []
     for name, value in headers:
         if name == b"sec-websocket-extensions":
             offers += [o.strip() for o in value.decode("latin-1").split(",") if o.strip()]
     if not offers:
         return [], None
-    deflate = PerMessageDeflate()
+    deflate = BoundedPerMessageDeflate(max_size)
     agreed = server_extensions_handshake(offers, [deflate])
     if agreed is None:
         return [], None
@@ -189,6 +263,13 @@ class WebSocketSession(ASGICycle):
                 self._close_code = event.code
                 if ws.state is ConnectionState.REMOTE_CLOSING:
                     self._transmit(ws.send(event.response()))
+                elif ws.state is ConnectionState.OPEN:
+                    # wsproto failed the connection itself (a framing error,
+                    # 1002/1007, or a compressed message over the limit,
+                    # 1009): tell the peer why before closing (RFC 6455
+                    # section 7.1.7)
+                    reason = "message too big" if event.code == 1009 else ""
+                    self._transmit(ws.send(CloseConnection(code=event.code, reason=reason)))
                 self.closed = True
                 self._disconnect(event.code, event.reason or "")
                 self._end_transport()
@@ -258,7 +339,7 @@ class WebSocketSession(ASGICycle):
     async def _accept(self, message: dict[str, Any]) -> None:
         if self.disconnected:
             return
-        extensions, agreed = negotiate_extensions(self.scope["headers"])
+        extensions, agreed = negotiate_extensions(self.scope["headers"], self.max_size)
         headers = self._accept_headers()
         subprotocol = message.get("subprotocol")
         if subprotocol:

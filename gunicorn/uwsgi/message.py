@@ -20,10 +20,14 @@ describe the request as the client made it, as with a uWSGI server:
   and that the server did not set itself is copied as it is (for example
   ``REQUEST_URI``, ``DOCUMENT_ROOT``, ``REQUEST_SCHEME``, ``HTTPS`` and
   custom ``uwsgi_param`` values);
-* header fields come from the ``HTTP_*`` vars (underscores become dashes),
-  ``wsgi.url_scheme`` is https when ``HTTPS`` is on/1/true (or from a
-  ``wsgi.url_scheme`` var), ``PATH_INFO`` is the PATH_INFO var as sent and
-  ``RAW_URI`` the REQUEST_URI var (else path and query).
+* header fields come from the ``HTTP_*`` vars (underscores become dashes);
+  ``wsgi.url_scheme`` is https when ``HTTPS`` is on/1/true, else from a
+  ``wsgi.url_scheme`` or ``REQUEST_SCHEME`` var (http/https), else the
+  listener's; when the front end is in ``forwarded_allow_ips`` the
+  ``secure_scheme_headers`` among its HTTP_* vars then decide, as for an
+  HTTP/1.1 request (``gunicorn.http.core.uwsgi.uwsgi_scheme``);
+  ``PATH_INFO`` is the PATH_INFO var as sent and ``RAW_URI`` the
+  REQUEST_URI var (else path and query).
 """
 
 from __future__ import annotations

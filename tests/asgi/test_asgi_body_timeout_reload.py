@@ -25,8 +25,8 @@ STALL_APP = textwrap.dedent('''
         while True:
             message = await receive()
             kinds.append(message["type"])
-            print("stall-app got %s %d" % (message["type"], len(message.get("body", b""))),
-                  flush=True)
+            print("stall-app %s got %s %d" % (scope["path"], message["type"],
+                                              len(message.get("body", b""))), flush=True)
             if message["type"] == "http.disconnect" or not message.get("more_body"):
                 break
         body = " ".join(kinds).encode()
@@ -47,7 +47,7 @@ def test_stalled_request_body_ends_in_disconnect_after_timeout(tmp_path):
         try:
             sock.sendall(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
                          + b"a" * 10)
-            srv.wait_for_output(r"stall-app got http\.request 10")
+            srv.wait_for_output(r"stall-app /upload got http\.request 10")
             started = time.monotonic()
             # the client sends nothing more: the server closes without answering
             sock.settimeout(15)
@@ -56,7 +56,7 @@ def test_stalled_request_body_ends_in_disconnect_after_timeout(tmp_path):
             assert 1.0 < waited < 8.0, waited
         finally:
             sock.close()
-        srv.wait_for_output(r"stall-app got http\.disconnect 0")
+        srv.wait_for_output(r"stall-app /upload got http\.disconnect 0")
         srv.wait_for_output(r"Request body from .* stalled for 2\.0s")
         # the worker is fine: a complete body is served as usual
         r = httpx.post(srv.url + "/", content=b"x" * 100, timeout=10)
@@ -74,7 +74,7 @@ def test_body_arriving_slowly_but_steadily_is_not_cut(tmp_path):
                 sock.sendall(b"z")
                 # wait until the application received this byte (1.2 s apart:
                 # 4.8 s in all, over twice the timeout, each gap under it)
-                srv.wait_for_output(r"(stall-app got http\.request 1\n.*){%d}" % n)
+                srv.wait_for_output(r"(stall-app / got http\.request 1\n.*){%d}" % n)
                 time.sleep(1.2)  # the gap being tested, not a wait for state
             reply = recv_until(sock, b" ".join([b"http.request"] * 4))
         finally:

@@ -30,11 +30,12 @@ def ws_server():
 class WSClient:
     """A blocking wsproto client."""
 
-    def __init__(self, srv, path, subprotocols=()):
+    def __init__(self, srv, path, subprotocols=(), extensions=()):
         self.sock = socket.create_connection((srv.host, srv.port), timeout=10)
         self.ws = WSConnection(ConnectionType.CLIENT)
         self.sock.sendall(self.ws.send(Request(host="localhost", target=path,
-                                               subprotocols=list(subprotocols))))
+                                               subprotocols=list(subprotocols),
+                                               extensions=list(extensions))))
         self.pending = []
 
     def events(self):

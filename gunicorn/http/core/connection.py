@@ -479,7 +479,8 @@ class ServerConnection:
                 peer = self.peer_addr
                 raise ForbiddenUWSGIRequest(peer[0] if isinstance(peer, tuple) else peer)
             self._uwsgi = True
-            self._head_parser = UWSGIHeadParser(settings)
+            self._head_parser = UWSGIHeadParser(
+                settings, settings.policy.forwarded_trusted(self.peer_addr))
             return self._head_parser
         parser = self._head_parser = HeadParser(
             settings, settings.policy.forwarded_trusted(self.peer_addr))

@@ -22,6 +22,11 @@ until the connection closes, understands neither the chunked coding nor
 interim (1xx) responses, and closes its side after every response (it never
 reuses a uWSGI connection, even with ``keepalive`` in its upstream block).
 
+The scheme comes from the front end's HTTPS / ``wsgi.url_scheme`` /
+REQUEST_SCHEME vars and, for a front end in ``forwarded_allow_ips``, its
+``secure_scheme_headers`` (``uwsgi_scheme``); a SCRIPT_NAME var that does not
+prefix PATH_INFO is an ``InvalidUWSGIHeader`` (400).
+
 Limits (answers as for HTTP/1.1): more than ``MAX_UWSGI_VARS`` vars or an
 inconsistent vars block: ``InvalidUWSGIHeader`` (400); more HTTP_* vars than
 ``limit_request_fields``, or one whose ``name: value`` line would be longer
@@ -43,6 +48,7 @@ from ..errors import (
     InvalidHeader,
     InvalidHeaderName,
     InvalidRequestMethod,
+    InvalidSchemeHeaders,
     LimitRequestHeaders,
     LimitRequestLine,
 )
@@ -56,6 +62,7 @@ __all__ = [
     "UWSGIHeadParser",
     "parse_vars",
     "uwsgi_peer_allowed",
+    "uwsgi_scheme",
 ]
 
 #: Most vars in one packet (a bound on work per packet).
@@ -65,6 +72,8 @@ _PACKET_HEAD = struct.Struct("<BHB")
 _PAIR_ROUNDS = range(MAX_UWSGI_VARS)
 _HTTP11 = (1, 1)
 _TRUE = frozenset({"on", "1", "true"})
+_SCHEMES = frozenset({"http", "https"})
+_NO_SECURE: dict[str, str] = {}
 # vars that must not appear twice (one request has one of each)
 _SINGLE = frozenset({"CONTENT_LENGTH", "CONTENT_TYPE", "HTTP_HOST"})
 # HTTP_* vars not turned into header fields: the body length and type come
@@ -143,6 +152,49 @@ def parse_vars(block: bytes | bytearray | memoryview) -> list[tuple[str, str]]:
     return pairs
 
 
+def uwsgi_scheme(uwsgi_vars: dict[str, str], headers: list[tuple[str, str]],
+                 secure: dict[str, str], default: str) -> str:
+    """The URL scheme ("http" or "https") of a uWSGI request.
+
+    Args:
+        uwsgi_vars: the packet's vars (str -> str).
+        headers: the header fields rebuilt from the HTTP_* vars, as
+            (UPPERCASE name with dashes, value) pairs.
+        secure: ``secure_scheme_headers`` (UPPERCASE name -> the value that
+            means https) when the front end is in ``forwarded_allow_ips``,
+            else an empty dict.
+        default: the listener's scheme ("https" on a TLS listener).
+
+    The front end's own vars say how the client reached it: ``HTTPS``
+    on/1/true (nginx's ``uwsgi_params``: ``$https``) gives https, else a
+    ``wsgi.url_scheme`` var, else ``REQUEST_SCHEME`` (nginx: ``$scheme``),
+    when they are http or https; else *default*.  Then, as for an HTTP/1.1
+    request from a trusted peer, each listed secure-scheme field sets https
+    when its value matches exactly and http otherwise (a front end behind a
+    TLS-terminating balancer passes its X-Forwarded-Proto along).
+
+    Raises InvalidSchemeHeaders (400) when two such fields disagree.
+    """
+    if uwsgi_vars.get("HTTPS", "").lower() in _TRUE:
+        scheme = "https"
+    else:
+        scheme = uwsgi_vars.get("wsgi.url_scheme") or ""
+        if scheme not in _SCHEMES:
+            scheme = (uwsgi_vars.get("REQUEST_SCHEME") or "").lower()
+            if scheme not in _SCHEMES:
+                scheme = default
+    if secure:
+        seen = None
+        for name, value in headers:
+            expected = secure.get(name)
+            if expected is not None:
+                new = "https" if value == expected else "http"
+                if seen is not None and new != seen:
+                    raise InvalidSchemeHeaders()
+                seen = scheme = new
+    return scheme
+
+
 def _encode_path(path_info: str) -> str:
     """PATH_INFO (already percent-decoded by the front end) as a raw path:
     ``%`` and octets outside pchar become %XX, so the one percent-decoding
@@ -155,7 +207,10 @@ def _encode_path(path_info: str) -> str:
 class UWSGIHeadParser:
     """Parse uWSGI request packets for one connection.
 
-    *settings* are the connection's ParserSettings.  ``parse(buf, start)``
+    *settings* are the connection's ParserSettings; *trusted* says whether
+    the front end (the socket peer) is in ``forwarded_allow_ips``: only then
+    do the ``secure_scheme_headers`` among its HTTP_* vars decide the scheme
+    (see ``uwsgi_scheme``).  ``parse(buf, start)``
     returns None until the whole packet head (4 bytes plus the vars block)
     is buffered, then a ``UWSGIHead`` whose ``end`` is the offset of the
     first content byte.  Raises UnsupportedModifier (501) as soon as the
@@ -164,10 +219,12 @@ class UWSGIHeadParser:
     InvalidRequestMethod (400) for what the vars say.
     """
 
-    __slots__ = ("settings",)
+    __slots__ = ("settings", "trusted", "_secure")
 
     def __init__(self, settings: ParserSettings, trusted: bool = True) -> None:
         self.settings = settings
+        self.trusted = trusted
+        self._secure = settings.policy.secure_scheme_headers if trusted else _NO_SECURE
 
     def reset(self) -> None:
         """Nothing to forget: every parse starts from the packet start."""
@@ -238,7 +295,14 @@ class UWSGIHeadParser:
         method = env.get("REQUEST_METHOD") or "GET"
         if TOKEN_RE.fullmatch(method) is None:
             raise InvalidRequestMethod(method)
-        path = _encode_path(env.get("PATH_INFO") or "/")
+        path_info = env.get("PATH_INFO") or "/"
+        script_name = env.get("SCRIPT_NAME")
+        if script_name and not path_info.startswith(script_name):
+            # the application is mounted at SCRIPT_NAME: a path outside it
+            # cannot be split into SCRIPT_NAME + PATH_INFO (PEP 3333)
+            raise invalid("PATH_INFO %r does not start with SCRIPT_NAME %r"
+                          % (path_info, script_name))
+        path = _encode_path(path_info)
         query = env.get("QUERY_STRING", "")
         uri = env.get("REQUEST_URI") or (path + "?" + query if query else path)
         if bad_value(uri) is not None or bad_value(query) is not None:
@@ -256,11 +320,7 @@ class UWSGIHeadParser:
         head.fragment = ""
         head.version = _HTTP11
         head.headers = headers
-        if env.get("HTTPS", "").lower() in _TRUE:
-            head.scheme = "https"
-        else:
-            scheme = env.get("wsgi.url_scheme")
-            head.scheme = scheme if scheme in ("http", "https") else s.policy.default_scheme
+        head.scheme = uwsgi_scheme(env, headers, self._secure, s.policy.default_scheme)
         head.content_length = content_length
         head.chunked = False
         head.expect_100 = False
