@@ -149,7 +149,11 @@ class ASGICycle:
                                  "response to %s", self.head.uri)
                 await self._abandon()
         finally:
-            self._finish(started_at)
+            try:
+                self._finish(started_at)
+            finally:
+                # the worker tracks this task (spawn_cycle): forget it now
+                worker._task_done(self.task)  # type: ignore[attr-defined]
 
     def _finish(self, started_at: datetime) -> None:
         proto = self.proto
@@ -376,10 +380,13 @@ class HTTP1Cycle(ASGICycle):
                 if not self._trailers:
                     parts.append(conn.send_end())
                     self.complete = True
-            self.proto.write(b"".join(parts))
+            proto = self.proto
+            proto.write(b"".join(parts))
             if self.complete:
                 self.wake()
-            await self.proto.drain()
+            paused = proto._write_paused
+            if paused is not None and not paused.done():
+                await paused  # the transport's buffer is above its high-water mark
         elif kind == "http.response.start":
             take_start(self, message)
         elif kind == "http.response.trailers":

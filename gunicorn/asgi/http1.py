@@ -66,7 +66,10 @@ class ASGIProtocol(asyncio.Protocol):
         self._eof = False
         self._paused = False
         self._write_paused: asyncio.Future[None] | None = None
+        # the idle bound: a deadline (loop time, None while busy) and at most
+        # one timer, re-armed lazily instead of once per request
         self._idle: asyncio.TimerHandle | None = None
+        self._idle_deadline: float | None = None
         self._h2: Any = None
         self._ws: Any = None
         self._close_waiters: list[asyncio.Future[None]] = []
@@ -150,7 +153,7 @@ class ASGIProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self.closed = True
-        self._cancel_idle()
+        self._stop_idle()
         if self._h2 is not None:
             self._h2.lost(exc)
         if self.cycle is not None:
@@ -202,7 +205,7 @@ class ASGIProtocol(asyncio.Protocol):
         """Close after the queued bytes are written."""
         if not self.closed:
             self.closed = True
-            self._cancel_idle()
+            self._stop_idle()
             self.transport.close()
 
     # -- requests ----------------------------------------------------------
@@ -218,7 +221,7 @@ class ASGIProtocol(asyncio.Protocol):
         if event is NEED_DATA:
             if self._eof:
                 self.close()
-            elif self._idle is None:
+            elif self._idle_deadline is None:
                 self._arm_idle(self.worker.keepalive_timeout)
             return
         if not isinstance(event, RequestHead):
@@ -268,7 +271,7 @@ class ASGIProtocol(asyncio.Protocol):
             ws.task = worker.spawn(ws.run(worker.asgi))
             return
         cycle = self.cycle = HTTP1Cycle(self, head, scope)
-        cycle.task = worker.spawn(cycle.run(worker.asgi))
+        worker.spawn_cycle(cycle)
 
     def _bad_request(self, exc: BaseException) -> None:
         """A request head the core rejected: its error page, then close."""
@@ -331,17 +334,39 @@ class ASGIProtocol(asyncio.Protocol):
     # -- idle timeout ------------------------------------------------------
 
     def _arm_idle(self, seconds: float) -> None:
-        self._cancel_idle()
-        if seconds > 0:
-            self._idle = asyncio.get_running_loop().call_later(seconds, self._idle_expired)
+        """Close the connection if it stays idle for *seconds* from now."""
+        if seconds <= 0:
+            self._idle_deadline = None
+            return
+        loop = asyncio.get_running_loop()
+        deadline = self._idle_deadline = loop.time() + seconds
+        timer = self._idle
+        if timer is not None:
+            if timer.when() <= deadline:
+                return  # it fires first and re-arms itself for the rest
+            timer.cancel()
+        self._idle = loop.call_at(deadline, self._idle_expired)
 
     def _cancel_idle(self) -> None:
+        # busy: a pending timer finds no deadline and lapses
+        self._idle_deadline = None
+
+    def _stop_idle(self) -> None:
+        self._idle_deadline = None
         if self._idle is not None:
             self._idle.cancel()
             self._idle = None
 
     def _idle_expired(self) -> None:
         self._idle = None
+        deadline = self._idle_deadline
+        if deadline is None:
+            return
+        loop = asyncio.get_running_loop()
+        if loop.time() < deadline:
+            self._idle = loop.call_at(deadline, self._idle_expired)
+            return
+        self._idle_deadline = None
         if self.cycle is None and self._h2 is None:
             self.worker.log.debug("Closing idle connection from %s", self.peer)
             self.close()
@@ -354,7 +379,7 @@ class ASGIProtocol(asyncio.Protocol):
         value, request head) of an ``Upgrade: h2c`` request, else None."""
         from .http2 import HTTP2Session
 
-        self._cancel_idle()
+        self._stop_idle()
         self._h2 = HTTP2Session(self, data, upgrade)
 
     # -- StreamWriter support (HTTP/2 writes through asyncio.StreamWriter) ---

@@ -151,7 +151,7 @@ class HTTP2Session:
                 self._start_websocket(request, scope)
                 continue
             cycle = HTTP2Cycle(self, request, scope)
-            cycle.task = worker.spawn(cycle.run(worker.asgi))
+            worker.spawn_cycle(cycle)
 
     def _start_websocket(self, request: Any, scope: dict[str, Any]) -> None:
         """An extended CONNECT stream (RFC 8441 section 4): a WebSocket task,

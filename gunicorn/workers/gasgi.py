@@ -217,6 +217,14 @@ class ASGIWorker(base.Worker):
         if not self.alive and not self._tasks:
             self._wake()
 
+    def spawn_cycle(self, cycle: Any) -> asyncio.Task[Any]:
+        """Run ``cycle.run(app)`` (an ``ASGICycle``) as a tracked request
+        task, stored as ``cycle.task``.  The cycle calls ``_task_done`` as
+        its last step: no done callback (one more loop callback) per request."""
+        task = cycle.task = self.loop.create_task(cycle.run(self.asgi))
+        self._tasks.add(task)
+        return task
+
     def cycle_lost(self, cycle: Any) -> None:
         """The client of a running request went away: cancel its task after
         ``asgi_disconnect_grace_period`` seconds if it has not ended."""
@@ -284,7 +292,10 @@ class ASGIWorker(base.Worker):
             deadline = self.loop.time() + float(self.cfg.graceful_timeout)
             wakeup = self._wakeup
             assert wakeup is not None
-            while (self._conns or self._tasks) and not self._quick_shutdown:
+            # a request task cancelled before it started never ran its
+            # finally (and _task_done): done tasks do not count
+            while (self._conns or any(not t.done() for t in self._tasks)) \
+                    and not self._quick_shutdown:
                 left = deadline - self.loop.time()
                 if left <= 0:
                     break

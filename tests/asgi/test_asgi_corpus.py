@@ -95,6 +95,13 @@ class _Worker:
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         return asyncio.get_running_loop().create_task(coro)
 
+    def spawn_cycle(self, cycle: Any) -> asyncio.Task[Any]:
+        task = cycle.task = self.spawn(cycle.run(self.asgi))
+        return task
+
+    def _task_done(self, task: Any) -> None:
+        pass
+
     def cycle_lost(self, cycle: Any) -> None:
         if cycle.task is not None:
             cycle.task.cancel()
