@@ -13,10 +13,16 @@ requests per second do):
   HEADERS frame (status, server, date, content-type, content-length) and one
   14-byte DATA frame ending the stream.  No sockets, TLS, threads or WSGI:
   the least any server built on ``h2`` spends per request.
-* ``server``: one worker of a real server (``-k gthread --threads 4
-  --http-protocols h2,h1`` over TLS, serving ``benchmarks/bench_app.py``)
-  under ``h2load -c10 -m10``; the worker's CPU time (``/proc/PID/stat``)
-  over the measured requests, after a warm-up run.
+* ``core``: the same loop through this project's sans-IO protocol
+  (``gunicorn.http2.core.HTTP2ServerProtocol``: frame checks, flood limits,
+  request validation and the ``HTTP2Request`` every worker gets), answering
+  with ``send_headers`` and ``send_data``: what every worker pays before
+  its own I/O, threads or tasks and the WSGI/ASGI call.
+* ``server``: one worker of a real server (``-k gthread --threads 4`` or
+  ``-k asgi``, ``--http-protocols h2,h1`` over TLS, serving
+  ``benchmarks/bench_app.py`` / ``bench_asgi_app.py``) under ``h2load -c10
+  -m10``; the worker's CPU time (``/proc/PID/stat``) over the measured
+  requests, after a warm-up run.
 
 If the floor is more than half of upstream's figure, no server built on
 ``h2`` can serve twice upstream's requests per second on one core.
@@ -24,7 +30,8 @@ If the floor is more than half of upstream's figure, no server built on
 Usage::
 
     python benchmarks/h2_floor.py [--requests 20000] [--repeat 3]
-        [--ours /work/main] [--upstream /tmp/venv-g25/bin/python ...]
+        [--workers gthread,asgi] [--ours /work/main]
+        [--upstream /tmp/venv-g25/bin/python ...]
 """
 
 from __future__ import annotations
@@ -56,18 +63,7 @@ def h2_floor(requests: int) -> float:
     import h2.connection
     import h2.events
 
-    client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
-    client.initiate_connection()
-    # the whole run fits in the connection window the client grants
-    client.increment_flow_control_window(2**31 - 1 - 65535)
-    preface = client.data_to_send()
-    batches = []
-    stream_id = 1
-    for _ in range(max(1, requests // BATCH)):
-        for _ in range(BATCH):
-            client.send_headers(stream_id, REQUEST_FIELDS, end_stream=True)
-            stream_id += 2
-        batches.append(client.data_to_send())
+    preface, batches = _request_batches(requests)
     server = h2.connection.H2Connection(h2.config.H2Configuration(
         client_side=False, header_encoding=None,
         validate_outbound_headers=False, normalize_outbound_headers=False,
@@ -81,6 +77,53 @@ def h2_floor(requests: int) -> float:
         for event in server.receive_data(batch):
             if type(event) is received:
                 server.send_headers(event.stream_id, RESPONSE_FIELDS)
+                server.send_data(event.stream_id, b"Hello, World!\n", end_stream=True)
+        server.data_to_send()
+    return (time.process_time() - started) / (len(batches) * BATCH) * 1e6
+
+
+def _request_batches(requests: int) -> tuple[bytes, list[bytes]]:
+    """A client's connection preface and *requests* ``GET /`` requests (whole
+    batches of 100), HEADERS frames encoded by a client ``H2Connection``."""
+    import h2.config
+    import h2.connection
+
+    client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    client.initiate_connection()
+    client.increment_flow_control_window(2**31 - 1 - 65535)
+    preface = client.data_to_send()
+    batches = []
+    stream_id = 1
+    for _ in range(max(1, requests // BATCH)):
+        for _ in range(BATCH):
+            client.send_headers(stream_id, REQUEST_FIELDS, end_stream=True)
+            stream_id += 2
+        batches.append(client.data_to_send())
+    return preface, batches
+
+
+def core_floor(requests: int) -> float:
+    """CPU microseconds per request spent by this project's sans-IO protocol
+    (``HTTP2ServerProtocol`` with default settings, as over TLS) answering
+    *requests* requests like ``h2_floor`` does (import it from the tree
+    under test: ``--ours`` is put first on ``sys.path``)."""
+    from gunicorn.config import Config
+    from gunicorn.http2.core import HTTP2ServerProtocol
+    from gunicorn.http2.events import RequestReceived
+
+    cfg = Config()
+    cfg.set("http_protocols", "h2,h1")
+    server = HTTP2ServerProtocol(cfg, ("127.0.0.1", 50000), is_ssl=True)
+    server.initiate_connection()
+    preface, batches = _request_batches(requests)
+    server.receive_data(preface)
+    server.data_to_send()
+    fields = [("Content-Type", "text/plain"), ("Content-Length", "14")]
+    started = time.process_time()
+    for batch in batches:
+        for event in server.receive_data(batch):
+            if type(event) is RequestReceived:
+                server.send_headers(event.stream_id, 200, fields)
                 server.send_data(event.stream_id, b"Hello, World!\n", end_stream=True)
         server.data_to_send()
     return (time.process_time() - started) / (len(batches) * BATCH) * 1e6
@@ -103,17 +146,19 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def server_cpu(python: str, pythonpath: str | None, workdir: str, requests: int) -> float:
+def server_cpu(python: str, pythonpath: str | None, workdir: str, requests: int,
+               worker_class: str = "gthread") -> float:
     """CPU microseconds per request of the worker of ``python -m gunicorn``
-    (gthread, TLS, h2) under ``h2load -c10 -m10``."""
+    (*worker_class* ``gthread`` or ``asgi``, TLS, h2) under ``h2load -c10 -m10``."""
     port = _free_port()
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
-    cmd = [python, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", "4",
+    app = "bench_asgi_app:app" if worker_class == "asgi" else "bench_app:app"
+    cmd = [python, "-m", "gunicorn", "-w", "1", "-k", worker_class, "--threads", "4",
            "--http-protocols", "h2,h1", "--certfile", "cert.pem", "--keyfile", "key.pem",
-           "-b", "127.0.0.1:%d" % port, "bench_app:app"]
+           "-b", "127.0.0.1:%d" % port, app]
     proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     url = "https://127.0.0.1:%d/" % port
@@ -153,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--ours", default=ROOT, help="source tree of this project")
+    parser.add_argument("--workers", default="gthread",
+                        help="worker classes of the server rows: gthread, asgi")
     parser.add_argument("--upstream", action="append",
                         help="interpreter with upstream gunicorn and h2 (repeatable)")
     args = parser.parse_args(argv)
@@ -169,15 +216,20 @@ def main(argv: list[str] | None = None) -> int:
     cert.private_key_pem.write_to_path(os.path.join(workdir, "key.pem"))
     cert.cert_chain_pems[0].write_to_path(os.path.join(workdir, "cert.pem"))
     shutil.copy(os.path.join(HERE, "bench_app.py"), workdir)
-    rows: dict[str, list[float]] = {"h2 floor (sans-IO, no server)": [],
-                                    "ours gthread": []}
-    for python in upstreams:
-        rows["upstream %s" % python] = []
+    shutil.copy(os.path.join(HERE, "bench_asgi_app.py"), workdir)
+    sys.path.insert(0, args.ours)
+    workers = [w for w in args.workers.split(",") if w]
+    floor, core = "h2 floor (sans-IO, no server)", "ours core (sans-IO HTTP2ServerProtocol)"
+    rows: dict[str, list[float]] = {floor: [], core: []}
     for _ in range(args.repeat):
-        rows["h2 floor (sans-IO, no server)"].append(h2_floor(args.requests))
-        rows["ours gthread"].append(server_cpu(sys.executable, args.ours, workdir, args.requests))
-        for python in upstreams:
-            rows["upstream %s" % python].append(server_cpu(python, None, workdir, args.requests))
+        rows[floor].append(h2_floor(args.requests))
+        rows[core].append(core_floor(args.requests))
+        for worker_class in workers:
+            rows.setdefault("ours %s" % worker_class, []).append(
+                server_cpu(sys.executable, args.ours, workdir, args.requests, worker_class))
+            for python in upstreams:
+                rows.setdefault("upstream %s %s" % (python, worker_class), []).append(
+                    server_cpu(python, None, workdir, args.requests, worker_class))
     print("CPU us per request (median of %d; h2load -c10 -m10, hello):" % args.repeat)
     for label, values in rows.items():
         values.sort()
