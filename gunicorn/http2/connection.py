@@ -231,7 +231,7 @@ class HTTP2StreamIO(Stream):
                 last = (limit is not None and not self.trailers
                         and stream.sent + len(data) >= limit)
                 taken = proto.send_data(self.stream_id, data, end_stream=last)
-                conn._flush_locked()
+                conn._flush_soon_locked()
                 if taken >= len(data):
                     return len(data)
                 data = memoryview(data)[taken:]  # type: ignore[assignment]
@@ -271,7 +271,7 @@ class HTTP2StreamIO(Stream):
                 self._check()
                 while len(conn._out) > OUTPUT_HIGH and not conn.closed:
                     # the socket does not take what we have: wait for the loop
-                    if not conn._writable.wait(conn.zero_window_timeout):
+                    if not conn.wait_writable_locked(conn.zero_window_timeout):
                         conn._fail_locked()
                     self._check()
                 step = view[off:off + SEND_QUANTUM]
@@ -414,6 +414,11 @@ class HTTP2ServerConnection(DriverAttributes):
         want_write: ``want_write(conn)``, called (lock held) when output is
             left unwritten: the caller must call ``on_writable`` once the
             socket is writable.
+        coalesce_writes: with *want_write*, a stream that completes a small
+            response (or ends) leaves its frames queued and calls
+            *want_write* instead of writing them: the caller's writer sends
+            what every stream queued meanwhile in one write (the greenlet
+            workers, whose stream greenlets all run before the writer does).
 
     Attributes (gunicorn 25 names): ``cfg, sock, client_addr, streams``
     (stream id -> HTTP2Stream), ``initial_window_size,
@@ -424,7 +429,8 @@ class HTTP2ServerConnection(DriverAttributes):
     READ_BUFFER_SIZE = READ_BUFFER_SIZE
 
     def __init__(self, cfg: Any, sock: Any, client_addr: Any, *, is_ssl: bool | None = None,
-                 want_write: Callable[[HTTP2ServerConnection], None] | None = None) -> None:
+                 want_write: Callable[[HTTP2ServerConnection], None] | None = None,
+                 coalesce_writes: bool = False) -> None:
         self.cfg = cfg
         self.sock = sock
         self.client_addr = client_addr
@@ -434,8 +440,12 @@ class HTTP2ServerConnection(DriverAttributes):
         self.protocol = HTTP2ServerProtocol(cfg, client_addr, is_ssl=is_ssl)
         self.lock = threading.Lock()
         self._writable = threading.Condition(self.lock)
+        # threads waiting on _writable: a notify without waiters costs
+        # (green Conditions are pure Python)
+        self._write_waiters = 0
         self._out = bytearray()
         self._want_write = want_write
+        self._coalesce = coalesce_writes and want_write is not None
         if want_write is not None:
             sock.setblocking(False)
         self.closed = False
@@ -481,8 +491,31 @@ class HTTP2ServerConnection(DriverAttributes):
             return
         if out and self._want_write is not None:
             self._want_write(self)
-        if len(out) < OUTPUT_LOW:
+        if self._write_waiters and len(out) < OUTPUT_LOW:
             self._writable.notify_all()
+
+    def wait_writable_locked(self, timeout: float) -> bool:
+        """Lock held: wait until a write brought the queued output below
+        ``OUTPUT_LOW`` or the connection failed; False after *timeout*
+        seconds without that."""
+        self._write_waiters += 1
+        try:
+            return self._writable.wait(timeout)
+        finally:
+            self._write_waiters -= 1
+
+    def _flush_soon_locked(self) -> None:
+        """``_flush_locked``, or with ``coalesce_writes`` queue the frames
+        and leave the write to the caller's writer."""
+        if not self._coalesce:
+            self._flush_locked()
+            return
+        data = self.protocol.data_to_send()
+        if data:
+            self._out += data
+        if self._out and not self.closed:
+            assert self._want_write is not None  # coalescing needs a writer
+            self._want_write(self)
 
     def _fail_locked(self) -> None:
         """The socket is unusable: wake every waiting thread (they raise)."""
@@ -661,7 +694,7 @@ class HTTP2ServerConnection(DriverAttributes):
             stream.release()
             # the request's body reads through the adapter: break that cycle
             adapter.request = None
-            self._flush_locked()
+            self._flush_soon_locked()
 
     @property
     def finished(self) -> bool:

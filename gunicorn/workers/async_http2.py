@@ -240,7 +240,7 @@ class AsyncHTTP2Serving:
         try:
             h2c = HTTP2ServerConnection(self.cfg, sock, client,  # type: ignore[attr-defined]
                                         is_ssl=tls.is_tls_socket(sock),
-                                        want_write=link.want_write)
+                                        want_write=link.want_write, coalesce_writes=True)
             h2c.proxy_protocol_info = proxy_info
             jobs = h2c.initiate_upgrade(*upgrade) if upgrade is not None else []
         except (OSError, ValueError) as exc:
@@ -293,7 +293,7 @@ class AsyncHTTP2Serving:
         ``OUTPUT_LOW`` (the peer does not read what we send)."""
         with h2c.lock:
             while h2c.pending_output > OUTPUT_LOW and not h2c.closed:
-                if not h2c._writable.wait(h2c.zero_window_timeout):
+                if not h2c.wait_writable_locked(h2c.zero_window_timeout):
                     h2c._fail_locked()
 
     def _h2_spawn(self, h2c: Any, jobs: Any, client: Any, server: Any) -> None:

@@ -174,7 +174,8 @@ class HTTP2Serving:
         try:
             h2c = HTTP2ServerConnection(self.cfg, conn.sock, conn.client,  # type: ignore[attr-defined]
                                         is_ssl=conn.is_ssl,
-                                        want_write=lambda h, c=conn: self._h2_want_write(c, h))  # type: ignore[misc]
+                                        want_write=lambda h, c=conn: self._h2_want_write(c, h),  # type: ignore[misc]
+                                        coalesce_writes=True)
             # a PROXY header read before the TLS handshake names the client
             h2c.proxy_protocol_info = conn.h1.proxy_protocol_info
             jobs = h2c.initiate_upgrade(*upgrade) if upgrade is not None else ()
