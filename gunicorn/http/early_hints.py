@@ -162,14 +162,14 @@ def _http2_early_hints_callback(req: Any) -> Callable[[Iterable[Any]], None]:
     Workers with their own HTTP/2 callback replace this one.
     """
     stream = getattr(req, "stream", None)
-    conn = getattr(stream, "connection", None)
-    send = getattr(conn, "send_informational", None)
-    usable = callable(send) and not inspect.iscoroutinefunction(send)
 
     def send_http2_early_hints(headers: Iterable[Any]) -> None:
         pairs = [(name.lower(), value) for name, value in map(check_early_hint, headers)]
-        if not usable or not pairs or getattr(stream, "response_started", False):
+        if not pairs or getattr(stream, "response_started", False):
             return
-        send(stream.stream_id, 103, pairs)  # type: ignore[misc, union-attr]
+        # looked up here, not per request: most applications send no hints
+        send = getattr(getattr(stream, "connection", None), "send_informational", None)
+        if callable(send) and not inspect.iscoroutinefunction(send):
+            send(stream.stream_id, 103, pairs)  # type: ignore[union-attr]
 
     return send_http2_early_hints
