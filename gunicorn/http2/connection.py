@@ -60,6 +60,9 @@ OUTPUT_HIGH = 1 << 20
 OUTPUT_LOW = 256 * 1024
 #: most octets given to one ``send()`` call
 _SEND_CHUNK = 256 * 1024
+#: queued output (bytes) up to which ``coalesce_writes`` leaves the write to
+#: the writer; more is written at once (memory, and one write is worth it)
+_COALESCE_LIMIT = 64 * 1024
 #: most octets read per readiness report before other connections get a turn
 _READ_BUDGET = 1 << 20
 _RETRY = (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
@@ -415,10 +418,11 @@ class HTTP2ServerConnection(DriverAttributes):
             left unwritten: the caller must call ``on_writable`` once the
             socket is writable.
         coalesce_writes: with *want_write*, a stream that completes a small
-            response (or ends) leaves its frames queued and calls
-            *want_write* instead of writing them: the caller's writer sends
-            what every stream queued meanwhile in one write (the greenlet
-            workers, whose stream greenlets all run before the writer does).
+            response (or ends) leaves its frames queued, while less than
+            64 KiB is queued, and calls *want_write* instead of writing
+            them: the caller's writer sends what every stream queued
+            meanwhile in one write (in the greenlet workers the stream
+            greenlets of one read all run before the writer does).
 
     Attributes (gunicorn 25 names): ``cfg, sock, client_addr, streams``
     (stream id -> HTTP2Stream), ``initial_window_size,
@@ -513,7 +517,9 @@ class HTTP2ServerConnection(DriverAttributes):
         data = self.protocol.data_to_send()
         if data:
             self._out += data
-        if self._out and not self.closed:
+        if len(self._out) >= _COALESCE_LIMIT:
+            self._flush_locked()
+        elif self._out and not self.closed:
             assert self._want_write is not None  # coalescing needs a writer
             self._want_write(self)
 
