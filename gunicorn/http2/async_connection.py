@@ -74,6 +74,9 @@ SEND_QUANTUM = 65536
 #: unwritten output (octets in the transport) above which the read loop
 #: stops reading until the peer takes some
 OUTPUT_HIGH = 1 << 20
+#: DATA octets queued in one turn of the loop after which ``_flush_soon``
+#: writes at once
+_COALESCE_LIMIT = 64 * 1024
 #: seconds ``close()`` lets the last frames (GOAWAY) drain before aborting
 CLOSE_TIMEOUT = 5.0
 #: the transport's pause threshold when it does not report one (asyncio's default)
@@ -318,7 +321,7 @@ class AsyncHTTP2Stream:
                     waiters.pop(sid, None)
                     off += taken
                     deadline = None
-                    conn._flush_soon()
+                    conn._flush_soon(taken)
                     if off >= total:
                         if end_stream:
                             self._closed_locally()
@@ -460,6 +463,7 @@ class AsyncHTTP2Connection(DriverAttributes):
         self._drain_lock: asyncio.Lock | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._flush_handle: asyncio.Handle | None = None
+        self._soon_bytes = 0  # DATA octets queued since the last write
         self._writer_closed = False
         try:
             self._high_water = int(writer.transport.get_write_buffer_limits()[1])
@@ -498,9 +502,18 @@ class AsyncHTTP2Connection(DriverAttributes):
             return
         self.writer.write(data)
 
-    def _flush_soon(self) -> None:
+    def _flush_soon(self, queued: int = 0) -> None:
         """``_flush`` once the running task yields: what all the streams
-        produce in one turn of the loop goes out in one write."""
+        produce in one turn of the loop goes out in one write.  *queued*:
+        octets of DATA just queued; once 64 KiB wait, they are handed to
+        the transport now, so that ``_drain`` sees them (backpressure,
+        memory) instead of every stream queueing its whole response."""
+        if queued:
+            self._soon_bytes += queued
+            if self._soon_bytes >= _COALESCE_LIMIT:
+                self._soon_bytes = 0
+                self._flush()
+                return
         if self._flush_handle is None and not self.closed:
             loop = self._loop
             if loop is None:
@@ -509,6 +522,7 @@ class AsyncHTTP2Connection(DriverAttributes):
 
     def _scheduled_flush(self) -> None:
         self._flush_handle = None
+        self._soon_bytes = 0
         self._flush()
 
     async def _send_soon(self) -> None:
