@@ -44,6 +44,8 @@ class PrefixServer:
         settings: the ``ParserSettings`` (proxy mode, ``proxy_allow_ips``).
         timeout: seconds for the header, and again for the handshake.
         log: the worker's logger.
+        max_pending: connections that may be in either step at once (the
+            worker's ``worker_connections``); more are closed at accept.
 
     ``close()`` stops accepting and drops connections still in either step
     (the same role as ``asyncio.Server.close``).
@@ -51,8 +53,9 @@ class PrefixServer:
 
     def __init__(self, loop: asyncio.AbstractEventLoop, listener: Any,
                  factory: Callable[[], Any], ssl_context: ssl.SSLContext, settings: Any,
-                 timeout: float, log: Any) -> None:
+                 timeout: float, log: Any, max_pending: int = 1000) -> None:
         self.loop, self.listener, self.factory = loop, listener, factory
+        self.max_pending = max_pending
         self.ssl_context, self.settings = ssl_context, settings
         self.timeout, self.log = timeout, log
         self._pending: set[asyncio.Task[Any]] = set()
@@ -87,6 +90,13 @@ class PrefixServer:
                     self.loop.remove_reader(self.listener.fileno())
                     self.loop.call_later(netio.ACCEPT_BACKOFF, self._resume)
                 return
+            if len(self._pending) >= self.max_pending:
+                # peers that send no PROXY header or never finish the
+                # handshake must not hold more than worker_connections
+                self.log.debug("worker_connections (%s) connections before their PROXY "
+                               "header or handshake: refusing %s", self.max_pending, addr)
+                sock.close()
+                continue
             sock.setblocking(False)
             task = self.loop.create_task(self._serve(sock, addr))
             self._pending.add(task)

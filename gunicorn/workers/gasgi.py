@@ -262,7 +262,8 @@ class ASGIWorker(base.Worker):
                 from gunicorn.asgi.prefix_server import PrefixServer
 
                 server: Any = PrefixServer(loop, listener.sock, lambda: ASGIProtocol(self), ssl_ctx,
-                                           self.h1_settings, self.first_request_timeout, self.log)
+                                           self.h1_settings, self.first_request_timeout, self.log,
+                                           max_pending=self.worker_connections)
                 server.start()
             else:
                 server = await loop.create_server(lambda: ASGIProtocol(self), sock=listener.sock,

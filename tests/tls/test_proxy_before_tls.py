@@ -260,3 +260,50 @@ def test_reader_stops_at_the_header_end(version: str) -> None:
         assert reader.info is not None
         assert (reader.info["client_addr"], reader.info["client_port"]) == CLIENT
         assert server_side.recv(100) == b"\x16\x03\x01 rest"
+
+
+def test_asgi_connections_before_their_header_count_toward_worker_connections(
+        tls_files: TLSFiles) -> None:
+    # two silent peers fill --worker-connections 2: a third is closed at
+    # once; once the silent ones time out, a real client is served again
+    with run_server("--certfile", tls_files.cert_path, "--keyfile", tls_files.key_path,
+                    "--proxy-protocol", "auto", "--proxy-allow-from", "127.0.0.1",
+                    "--worker-connections", "2", "--timeout", str(TIMEOUT),
+                    "--log-level", "debug", *worker_args("asgi")) as srv:
+        silent = [connect(srv.port) for _ in range(2)]
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                # the server may take the silent ones off the backlog a
+                # moment after connect() returned: retry until refused
+                extra = connect(srv.port)
+                started = time.monotonic()
+                try:
+                    extra.settimeout(TIMEOUT / 2)
+                    data = extra.recv(1)
+                except TimeoutError:
+                    data = None
+                finally:
+                    extra.close()
+                if data == b"":
+                    assert time.monotonic() - started < TIMEOUT / 2
+                    break
+                assert time.monotonic() < deadline, "a third connection was never refused"
+            srv.wait_for_output(r"worker_connections \(2\) connections before their PROXY")
+        finally:
+            for sock in silent:
+                sock.close()
+        # the silent peers are gone: a client with a header is served
+        deadline = time.monotonic() + 15
+        while True:
+            sock = connect(srv.port)
+            try:
+                sock.sendall(v1_header())
+                tls = tls_over(sock, tls_files, ["http/1.1"])
+                assert "203.0.113.7" in http1_get(tls)[0]
+                break
+            except (OSError, ssl.SSLError):
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            finally:
+                sock.close()
