@@ -109,6 +109,9 @@ from dataclasses import dataclass, field
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from server_bench import compile_tree  # noqa: E402  (a sibling script, not a package)
+
 APP_FILE = os.path.join(HERE, "bench_app.py")
 ASGI_APP_FILE = os.path.join(HERE, "bench_asgi_app.py")
 WORKERS = ("gthread", "gevent", "eventlet", "asgi")
@@ -265,6 +268,7 @@ def probe(contender: Contender, cwd: str, worker: str = "gthread") -> None:
     """
     # VmRSS first: what the interpreter and its site-packages' .pth files cost
     # every process before the server imports anything
+    compile_tree(contender.python, contender.pythonpath)
     code = ("s = open('/proc/self/status').read(); "
             "print([x for x in s.splitlines() if x.startswith('VmRSS:')][0].split()[1]); ")
     if contender.kind == "hypercorn":

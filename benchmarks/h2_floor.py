@@ -47,6 +47,9 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from server_bench import compile_tree  # noqa: E402  (a sibling script, not a package)
+
 ROOT = os.path.dirname(HERE)
 BATCH = 100
 REQUEST_FIELDS = [(":method", "GET"), (":scheme", "https"), (":authority", "127.0.0.1:8443"),
@@ -150,6 +153,7 @@ def server_cpu(python: str, pythonpath: str | None, workdir: str, requests: int,
                worker_class: str = "gthread") -> float:
     """CPU microseconds per request of the worker of ``python -m gunicorn``
     (*worker_class* ``gthread`` or ``asgi``, TLS, h2) under ``h2load -c10 -m10``."""
+    compile_tree(python, pythonpath)
     port = _free_port()
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
