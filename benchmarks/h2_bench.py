@@ -110,7 +110,7 @@ from dataclasses import dataclass, field
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from server_bench import compile_tree  # noqa: E402  (a sibling script, not a package)
+from server_bench import compile_tree, server_env  # noqa: E402  (a sibling script, not a package)
 
 APP_FILE = os.path.join(HERE, "bench_app.py")
 ASGI_APP_FILE = os.path.join(HERE, "bench_asgi_app.py")
@@ -246,16 +246,6 @@ def make_certificate(directory: str) -> tuple[str, str, str]:
             f.write(blob.bytes())
     cert.private_key_pem.write_to_path(key_path)
     return ca_path, cert_path, key_path
-
-
-def server_env(contender: Contender) -> dict[str, str]:
-    """The environment of a contender: PYTHONPATH only for ours, no GUNICORN_CMD_ARGS."""
-    env = dict(os.environ)
-    env.pop("GUNICORN_CMD_ARGS", None)
-    env.pop("PYTHONPATH", None)
-    if contender.pythonpath:
-        env["PYTHONPATH"] = contender.pythonpath
-    return env
 
 
 def probe(contender: Contender, cwd: str, worker: str = "gthread") -> None:
