@@ -114,6 +114,21 @@ class ASGICycle:
     async def _abandon(self) -> None:
         raise NotImplementedError
 
+    def _body_stalled(self) -> None:
+        raise NotImplementedError
+
+    async def _body_wait(self, waiting: Any) -> Any:
+        """Await *waiting* (a wait for request content); after the worker's
+        ``timeout`` seconds (``--timeout``, 30 when 0) without it ending,
+        ``_body_stalled()`` is called, as the WSGI workers bound a blocking
+        read of a stalled body."""
+        timer = asyncio.get_running_loop().call_later(
+            self.proto.worker.first_request_timeout, self._body_stalled)
+        try:
+            return await waiting
+        finally:
+            timer.cancel()
+
     # -- the task ----------------------------------------------------------
 
     async def run(self, app: Any) -> None:
@@ -280,7 +295,7 @@ class HTTP1Cycle(ASGICycle):
                 # PAUSED / CONNECTION_CLOSED: nothing more comes for this request
                 self._request_done = True
                 return {"type": "http.request", "body": b"", "more_body": False}
-            await self._wait_body()
+            await self._body_wait(self._wait())
         # the request is read: block until something ends the exchange
         while not self.disconnected and not self.complete:
             await self._wait()
@@ -294,16 +309,6 @@ class HTTP1Cycle(ASGICycle):
         self.proto.want_data()
         await wake.wait()
 
-    async def _wait_body(self) -> None:
-        """``_wait`` for request content, at most the worker's ``timeout``
-        seconds (``--timeout``, 30 when 0) without a byte arriving, as the
-        WSGI workers bound a blocking read of a stalled body."""
-        timer = asyncio.get_running_loop().call_later(
-            self.proto.worker.first_request_timeout, self._body_stalled)
-        try:
-            await self._wait()
-        finally:
-            timer.cancel()
 
     def _body_stalled(self) -> None:
         """No request content for ``timeout`` seconds while the application

@@ -222,12 +222,10 @@ class HTTP2Cycle(ASGICycle):
         once the response is complete or the stream is reset/closed."""
         stream = self.stream
         if not self._request_done and not self.disconnected:
-            # the wait for content is bounded here, not by the driver, so that
-            # a stalled body ends as on HTTP/1.1 (``HTTP1Cycle._wait_body``)
-            timer = asyncio.get_running_loop().call_later(
-                self.proto.worker.first_request_timeout, self._body_stalled)
             try:
-                data = await stream.read(RECEIVE_SIZE, idle_ok=True)
+                # bounded here, not by the driver, so that a stalled body
+                # ends as on HTTP/1.1 (``ASGICycle._body_wait``)
+                data = await self._body_wait(stream.read(RECEIVE_SIZE, idle_ok=True))
             except (StreamCancelled, HTTP2Error, OSError):
                 self.disconnected = True
             except Exception as exc:  # the request trailer policy refused them
@@ -240,8 +238,6 @@ class HTTP2Cycle(ASGICycle):
                 if not data or (length is not None and self._received >= length):
                     self._request_done = True
                 return {"type": "http.request", "body": data, "more_body": not self._request_done}
-            finally:
-                timer.cancel()
         if not self.complete and not self.disconnected:
             try:
                 await stream.wait_closed()
