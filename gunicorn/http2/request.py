@@ -22,6 +22,7 @@ from gunicorn.http.body import Body
 from gunicorn.http.core.fields import apply_underscore_policy, check_trailer_fields
 from gunicorn.http.core.grammar import FIELD_VALUE_BADCHAR_RE, TARGET_RE, TOKEN_RE
 from gunicorn.http.core.head import parse_request_line, split_target
+from gunicorn.http.core.policy import secure_scheme
 from gunicorn.http.core.settings import ParserSettings, settings_for
 from gunicorn.http.errors import (
     ExpectationFailed,
@@ -29,7 +30,6 @@ from gunicorn.http.errors import (
     InvalidHeaderName,
     InvalidRequestLine,
     InvalidRequestMethod,
-    InvalidSchemeHeaders,
     LimitRequestHeaders,
     LimitRequestLine,
 )
@@ -271,14 +271,7 @@ class HTTP2Request:
         if trusted and claimed and claimed[0].isalpha() and set(claimed) <= _SCHEME_CHARS:
             scheme = claimed.lower()
         if trusted and policy.secure_scheme_headers:
-            secure = policy.secure_scheme_headers
-            seen = None
-            for name, value in headers:
-                if name in secure:
-                    new = "https" if value == secure[name] else "http"
-                    if seen is not None and new != seen:
-                        raise InvalidSchemeHeaders()
-                    seen = scheme = new
+            scheme = secure_scheme(headers, policy.secure_scheme_headers, scheme)
         self.scheme = scheme
         self.body = HTTP2Body(_StreamReader(stream))
 

@@ -13,6 +13,8 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
+from ..errors import InvalidSchemeHeaders
+
 __all__ = ["FieldPolicy", "ip_allowed"]
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -138,3 +140,28 @@ class FieldPolicy:
         if self.header_map == "drop":
             return "drop"
         return "refuse"
+
+
+def secure_scheme(headers: Iterable[tuple[str, str]], secure: dict[str, str],
+                  scheme: str) -> str:
+    """The URL scheme after the ``secure_scheme_headers`` among *headers*.
+
+    Args:
+        headers: (UPPERCASE name, value) pairs of a request from a peer in
+            ``forwarded_allow_ips``.
+        secure: ``secure_scheme_headers`` (UPPERCASE name -> the value that
+            means https).
+        scheme: the scheme before them.
+
+    Each listed field present sets "https" when its value matches exactly,
+    else "http".  Raises InvalidSchemeHeaders (400) when two disagree.
+    """
+    seen = None
+    for name, value in headers:
+        expected = secure.get(name)
+        if expected is not None:
+            new = "https" if value == expected else "http"
+            if seen is not None and new != seen:
+                raise InvalidSchemeHeaders()
+            seen = scheme = new
+    return scheme

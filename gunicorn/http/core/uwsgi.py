@@ -48,12 +48,12 @@ from ..errors import (
     InvalidHeader,
     InvalidHeaderName,
     InvalidRequestMethod,
-    InvalidSchemeHeaders,
     LimitRequestHeaders,
     LimitRequestLine,
 )
 from .grammar import FIELD_VALUE_BADCHAR_RE, TCHAR, TOKEN_RE
 from .head import RequestHead
+from .policy import secure_scheme
 from .settings import ParserSettings
 
 __all__ = [
@@ -183,16 +183,7 @@ def uwsgi_scheme(uwsgi_vars: dict[str, str], headers: list[tuple[str, str]],
             scheme = (uwsgi_vars.get("REQUEST_SCHEME") or "").lower()
             if scheme not in _SCHEMES:
                 scheme = default
-    if secure:
-        seen = None
-        for name, value in headers:
-            expected = secure.get(name)
-            if expected is not None:
-                new = "https" if value == expected else "http"
-                if seen is not None and new != seen:
-                    raise InvalidSchemeHeaders()
-                seen = scheme = new
-    return scheme
+    return secure_scheme(headers, secure, scheme) if secure else scheme
 
 
 def _encode_path(path_info: str) -> str:
