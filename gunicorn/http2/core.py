@@ -14,8 +14,10 @@ Incoming bytes are cut into frames here first and handed to ``h2`` one frame
 at a time, so that the rules ``h2`` gets wrong or answers with the wrong
 error code are applied before it sees a frame:
 
-* a frame longer than SETTINGS_MAX_FRAME_SIZE is refused from its header
-  (FRAME_SIZE_ERROR, RFC 9113 section 4.2) instead of being buffered;
+* a frame longer than SETTINGS_MAX_FRAME_SIZE, and a RST_STREAM, SETTINGS,
+  PING, GOAWAY or WINDOW_UPDATE frame whose length its type does not allow,
+  are refused from the frame header (FRAME_SIZE_ERROR, RFC 9113 sections 4.2,
+  6.4, 6.5, 6.7-6.9), before their payload is awaited;
 * the client preface and a first frame other than SETTINGS (section 3.4);
 * malformed requests (section 8.1.1: pseudo-headers, connection-specific
   fields, ``te``, uppercase names, content-length against DATA, trailers
@@ -28,8 +30,7 @@ error code are applied before it sees a frame:
   the HPACK context in step (section 5.1.2);
 * RST_STREAM on an idle stream is a connection error (section 6.4);
   WINDOW_UPDATE with increment 0 on a stream and PRIORITY that depends on
-  itself or is not 5 octets long are stream errors (sections 6.9, 5.3.1, 6.3);
-  SETTINGS ACK with a payload is FRAME_SIZE_ERROR (section 6.5); a
+  itself or is not 5 octets long are stream errors (sections 6.9, 5.3.1, 6.3); a
   CONTINUATION without a header block and PUSH_PROMISE from a client are
   PROTOCOL_ERROR (sections 6.10, 8.4); DATA after a stream ended both ways is
   a connection error of type STREAM_CLOSED (section 5.1); the reserved bit of
@@ -136,6 +137,22 @@ _MAX_STREAM_ID = 2 ** 31 - 1
 # "DATA after END_STREAM both ways" rules; older ones fall back to h2's rules
 _REMEMBERED_STREAMS = 1024
 _OPEN_STATES = (StreamState.OPEN, StreamState.HALF_CLOSED_LOCAL)
+
+#: frame types whose length alone, read from the frame header, can be wrong:
+#: a connection error of type FRAME_SIZE_ERROR (RFC 9113 sections 4.2, 6.4,
+#: 6.5, 6.7, 6.8, 6.9)
+_FIXED_SIZE_TYPES = frozenset((RST_STREAM, SETTINGS, PING, GOAWAY, WINDOW_UPDATE))
+
+
+def _bad_length(ftype: int, flags: int, length: int) -> bool:
+    """Whether a frame of *ftype* with *flags* cannot be *length* octets long."""
+    if ftype == SETTINGS:
+        return bool(length % 6 or (flags & FLAG_ACK and length))
+    if ftype == PING:
+        return length != 8
+    if ftype == GOAWAY:
+        return length < 8
+    return length != 4  # RST_STREAM, WINDOW_UPDATE
 
 
 def _frame_header(length: int, ftype: int, flags: int, stream_id: int) -> bytes:
@@ -559,10 +576,19 @@ class HTTP2ServerProtocol:
                                            "frame of %d octets is over the limit" % length)
                     break
                 end = pos + 9 + length
-                if end > len(buf):
-                    break
                 ftype = buf[pos + 3]
                 flags = buf[pos + 4]
+                if (ftype in _FIXED_SIZE_TYPES and not self._block_sid
+                        and (self._settings_seen or (ftype == SETTINGS and not flags & FLAG_ACK))
+                        and _bad_length(ftype, flags, length)):
+                    # known from the header: no waiting for a payload that
+                    # may never come (the preface and header-block checks
+                    # of _frame come first)
+                    self._connection_error(E.FRAME_SIZE_ERROR,
+                                           "frame type %d of %d octets" % (ftype, length))
+                    break
+                if end > len(buf):
+                    break
                 sid = ((buf[pos + 5] & 0x7F) << 24) | (buf[pos + 6] << 16) \
                     | (buf[pos + 7] << 8) | buf[pos + 8]
                 frame = buf[pos:end]  # one copy; h2 copies it again anyway
@@ -727,28 +753,29 @@ class HTTP2ServerProtocol:
         return False
 
     def _on_window_update_frame(self, sid: int, length: int, frame: bytes) -> None:
-        if length == 4:
-            raw = int.from_bytes(frame[9:13], "big")
-            increment = raw & 0x7FFFFFFF
-            if raw != increment:
-                # the reserved bit MUST be ignored (RFC 9113 section 6.9)
-                frame = frame[:9] + increment.to_bytes(4, "big")
-            if increment == 0 and sid:
-                if self._is_idle(sid):
-                    self._connection_error(E.PROTOCOL_ERROR, "WINDOW_UPDATE on idle stream %d"
-                                           % sid)
-                else:
-                    # RFC 9113 section 6.9: a stream error on a stream
-                    self._stream_error(sid, E.PROTOCOL_ERROR)
-                return
-            if 0 < increment < self.limits.small_window_update and \
-                    not self._window_bucket.take(self._clock()):
-                self._connection_error(E.ENHANCE_YOUR_CALM, "flood of tiny WINDOW_UPDATE frames")
-                return
+        # the length is 4 (receive_data checked it)
+        raw = int.from_bytes(frame[9:13], "big")
+        increment = raw & 0x7FFFFFFF
+        if raw != increment:
+            # the reserved bit MUST be ignored (RFC 9113 section 6.9)
+            frame = frame[:9] + increment.to_bytes(4, "big")
+        if increment == 0 and sid:
+            if self._is_idle(sid):
+                self._connection_error(E.PROTOCOL_ERROR, "WINDOW_UPDATE on idle stream %d"
+                                       % sid)
+            else:
+                # RFC 9113 section 6.9: a stream error on a stream
+                self._stream_error(sid, E.PROTOCOL_ERROR)
+            return
+        if 0 < increment < self.limits.small_window_update and \
+                not self._window_bucket.take(self._clock()):
+            self._connection_error(E.ENHANCE_YOUR_CALM, "flood of tiny WINDOW_UPDATE frames")
+            return
         self._feed(frame)
 
     def _on_rst_stream_frame(self, sid: int, length: int, frame: bytes) -> None:
-        if sid and length == 4:
+        # the length is 4 (receive_data checked it)
+        if sid:
             if self._is_idle(sid):
                 # RFC 9113 section 6.4
                 self._connection_error(E.PROTOCOL_ERROR, "RST_STREAM on idle stream %d" % sid)
@@ -760,10 +787,6 @@ class HTTP2ServerProtocol:
     def _on_settings_frame(self, flags: int, sid: int, length: int, frame: bytes) -> None:
         if sid == 0:
             if flags & FLAG_ACK:
-                if length:
-                    # RFC 9113 section 6.5
-                    self._connection_error(E.FRAME_SIZE_ERROR, "SETTINGS ACK with a payload")
-                    return
                 if self._settings_unacked:
                     self._settings_unacked -= 1
                 elif not self._empty_bucket.take(self._clock()):
@@ -800,9 +823,6 @@ class HTTP2ServerProtocol:
     def _on_goaway_frame(self, sid: int, length: int, frame: bytes) -> None:
         if sid:
             self._connection_error(E.PROTOCOL_ERROR, "GOAWAY on stream %d" % sid)
-            return
-        if length < 8:
-            self._connection_error(E.FRAME_SIZE_ERROR, "GOAWAY shorter than 8 octets")
             return
         if self._peer_goaway and not self._empty_bucket.take(self._clock()):
             self._connection_error(E.ENHANCE_YOUR_CALM, "GOAWAY flood")

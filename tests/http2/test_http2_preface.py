@@ -100,6 +100,39 @@ def test_settings_length_not_multiple_of_six_is_frame_size_error(peer):
     assert terminated(events).error_code == C.FRAME_SIZE_ERROR
 
 
+@pytest.mark.parametrize(("ftype", "flags", "length"), [
+    (0x4, 0x0, 9),   # SETTINGS, not a multiple of 6 (RFC 9113 section 6.5)
+    (0x4, 0x1, 6),   # SETTINGS ACK with a payload (section 6.5)
+    (0x6, 0x0, 9),   # PING, not 8 octets (section 6.7)
+    (0x3, 0x0, 5),   # RST_STREAM, not 4 octets (section 6.4)
+    (0x8, 0x0, 6),   # WINDOW_UPDATE, not 4 octets (section 6.9)
+    (0x7, 0x0, 7),   # GOAWAY, shorter than 8 octets (section 6.8)
+])
+def test_wrong_length_refused_from_the_frame_header(peer, ftype, flags, length):
+    # only the header and part of the payload arrive: the length alone is
+    # the error, the server must not wait for the rest
+    header = length.to_bytes(3, "big") + bytes((ftype, flags)) + (1 if ftype == 0x3 else 0
+                                                                  ).to_bytes(4, "big")
+    events = peer.send(header + b"\x00" * (length - 1))
+    assert terminated(events).error_code == C.FRAME_SIZE_ERROR
+    assert goaway(peer.frames()).error_code == C.FRAME_SIZE_ERROR
+
+
+def test_first_settings_with_a_wrong_length_refused_from_its_header():
+    peer = Peer(handshake=False)
+    peer.frames()
+    events = peer.send(PREFACE + (9).to_bytes(3, "big") + bytes((0x4, 0)) + bytes(4) + bytes(8))
+    assert terminated(events).error_code == C.FRAME_SIZE_ERROR
+
+
+def test_wrong_length_inside_a_header_block_is_an_interleaving_error(peer):
+    block = peer.encode([(b":method", b"GET"), (b":scheme", b"https"),
+                         (b":authority", b"x"), (b":path", b"/")])
+    events = peer.send(raw_frame(0x1, 0x1, 1, block[:2]) + (9).to_bytes(3, "big")
+                       + bytes((0x6, 0)) + bytes(4) + bytes(9))
+    assert terminated(events).error_code == C.PROTOCOL_ERROR
+
+
 def test_settings_on_a_stream_is_protocol_error(peer):
     events = peer.send(raw_frame(0x4, 0, 1, b""))
     assert terminated(events).error_code == C.PROTOCOL_ERROR
