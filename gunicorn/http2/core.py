@@ -331,6 +331,24 @@ class _H2Connection(H2Connection):
 
     MAX_CLOSED_STREAMS = 4096
 
+    #: streams held (open or closed) before the next sweep of closed ones
+    _sweep_at = 64
+
+    @property
+    def open_inbound_streams(self) -> int:
+        """0: HTTP2ServerProtocol enforces SETTINGS_MAX_CONCURRENT_STREAMS
+        (h2's limit is set out of reach).
+
+        h2 counts the open streams by walking all of them on every new
+        stream, and moves the closed ones out as it goes; here the walk runs
+        only once the streams held doubled since the last one, so each new
+        stream costs O(1) amortized.
+        """
+        if len(self.streams) >= self._sweep_at:
+            self._open_streams(1)  # the walk; its count (odd ids) is unused
+            self._sweep_at = max(64, 2 * len(self.streams))
+        return 0
+
 
 class HTTP2ServerProtocol:
     """The server side of one HTTP/2 connection, without I/O.
