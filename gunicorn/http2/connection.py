@@ -450,6 +450,9 @@ class HTTP2ServerConnection(DriverAttributes):
         self._out = bytearray()
         self._want_write = want_write
         self._coalesce = coalesce_writes and want_write is not None
+        #: for a driver that polls the socket: a writability report is armed
+        #: and not delivered yet, so *want_write* need not arm it again
+        self.write_armed = False
         if want_write is not None:
             sock.setblocking(False)
         self.closed = False

@@ -67,6 +67,8 @@ def _load_http2_layer() -> None:
 
 #: seconds the peer has to acknowledge our SETTINGS (RFC 9113 section 6.5.3)
 SETTINGS_TIMEOUT = 10.0
+#: octets queued for the socket above which the connection stops reading
+_OUTPUT_HIGH = 1 << 20
 
 
 class HTTP2Serving:
@@ -206,6 +208,7 @@ class HTTP2Serving:
         h2c = self._h2conns.get(conn)
         if h2c is None:
             return
+        h2c.write_armed = False  # one-shot: this report used the arming up
         if events & EPOLLOUT and h2c.pending_output:
             h2c.on_writable()
         self._h2_serve(conn)
@@ -239,20 +242,23 @@ class HTTP2Serving:
         if h2c.closed:
             return
         pending = h2c.pending_output
-        if pending > 1 << 20:
+        if pending > _OUTPUT_HIGH:
             events = EPOLLOUT  # stop reading until the peer takes our output
         else:
             events = EPOLLIN | EPOLLOUT if pending else EPOLLIN
         try:
             self.poller.arm(conn, events)  # type: ignore[attr-defined]
         except (OSError, ValueError):
-            pass
+            return
+        h2c.write_armed = bool(pending)
 
     def _h2_want_write(self, conn: Any, h2c: HTTP2ServerConnection) -> None:
         # lock held: output is left over, ask the poller for EPOLLOUT
         if self._selector_fallback:  # type: ignore[attr-defined]
             self.method_queue.defer(self._h2_arm, conn, h2c)  # type: ignore[attr-defined]
-        else:
+        elif not h2c.write_armed or h2c.pending_output > _OUTPUT_HIGH:
+            # armed once until reported: each stream that ends in a burst
+            # would otherwise pay an epoll_ctl, which also hands the GIL over
             self._h2_arm_locked(conn, h2c)
 
     def _h2_close(self, conn: Any) -> None:
