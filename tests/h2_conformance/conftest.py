@@ -2,8 +2,10 @@
 
 Every case runs against each worker class that serves HTTP/2, as the external
 conformance suite is run: gthread with default settings (one thread) and with
-``--threads 4``, gevent, eventlet and asgi.  A server is started once per
-module and worker, over TLS with ALPN h2 and otherwise default settings.
+``--threads 4``, gevent, eventlet and asgi, over TLS with ALPN h2, and
+gthread over cleartext with prior knowledge (h2spec without ``-t``).  A
+server is started once per module and worker, with default settings
+otherwise.
 """
 
 from __future__ import annotations
@@ -34,12 +36,16 @@ SERVERS = {
     "gevent": ("--worker-class", "gevent"),
     "eventlet": ("--worker-class", "eventlet"),
     "asgi": ("--worker-class", "asgi"),
+    # cleartext with prior knowledge (h2spec without -t); 127.0.0.1 is in
+    # the default forwarded_allow_ips, which h2c requires
+    "gthread-h2c": ("--worker-class", "gthread", "--http2-cleartext", "prior-knowledge"),
 }
 
 
 @dataclass
 class Target:
-    """A running server (``srv``) and the client TLS context that reaches it."""
+    """A running server (``srv``) and the client TLS context that reaches it
+    (None: cleartext, HTTP/2 with prior knowledge)."""
 
     name: str
     srv: Any
@@ -68,14 +74,16 @@ def conformance_tls(tmp_path_factory: pytest.TempPathFactory) -> TLSFiles:
 
 @pytest.fixture(scope="module", params=list(SERVERS))
 def target(request: pytest.FixtureRequest, conformance_tls: TLSFiles) -> Iterator[Target]:
-    """A one-worker TLS server offering h2 (ids: the keys of SERVERS)."""
+    """A one-worker server offering h2 (ids: the keys of SERVERS): over TLS
+    with ALPN, or cleartext for the ``-h2c`` ones."""
     name = request.param
     app = "conf_app:asgi_app" if name == "asgi" else "conf_app:app"
+    tls = not name.endswith("-h2c")
     args = [*SERVERS[name], "--workers", "1", "--http-protocols", "h2,h1",
-            *tls_args(conformance_tls), "--chdir", HERE, app]
+            *(tls_args(conformance_tls) if tls else ()), "--chdir", HERE, app]
     with run_server(*args) as srv:
         srv.wait_workers(1)
-        yield Target(name, srv, conformance_tls.client_context(alpn=["h2"]))
+        yield Target(name, srv, conformance_tls.client_context(alpn=["h2"]) if tls else None)
 
 
 def _handshaken(target: Target, **kw: Any) -> Iterator[RawH2]:
