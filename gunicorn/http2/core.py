@@ -66,6 +66,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from h2 import events as h2e
@@ -96,7 +97,7 @@ from .events import (
     StreamReset,
     WindowUpdated,
 )
-from .fields import informational_block, response_block, trailer_block
+from .fields import informational_block, response_head, trailer_block
 from .request import HTTP2Request, check_trailer_policy
 from .stream import HTTP2Stream, StreamState
 
@@ -137,6 +138,7 @@ _MAX_STREAM_ID = 2 ** 31 - 1
 # "DATA after END_STREAM both ways" rules; older ones fall back to h2's rules
 _REMEMBERED_STREAMS = 1024
 _OPEN_STATES = (StreamState.OPEN, StreamState.HALF_CLOSED_LOCAL)
+_SENDING_STATES = (StreamState.OPEN, StreamState.HALF_CLOSED_REMOTE)
 
 #: frame types whose length alone, read from the frame header, can be wrong:
 #: a connection error of type FRAME_SIZE_ERROR (RFC 9113 sections 4.2, 6.4,
@@ -171,6 +173,11 @@ def _goaway_frame(last_stream_id: int, code: int, data: bytes = b"") -> bytes:
 def _settings_frame(values: Iterable[tuple[int, int]]) -> bytes:
     payload = b"".join(int(k).to_bytes(2, "big") + int(v).to_bytes(4, "big") for k, v in values)
     return _frame_header(len(payload), SETTINGS, 0, 0) + payload
+
+
+def _refused(stream_id: int, exc: H2Error) -> HTTP2StreamError:
+    """The error for a frame h2 refused to send on *stream_id*."""
+    return HTTP2StreamError(stream_id, "h2 refused to send: %s" % (exc,), E.INTERNAL_ERROR)
 
 
 @dataclass
@@ -259,15 +266,15 @@ class _CapturingDecoder(Decoder):
         self.error = 0
         self.error_message = ""
 
-    @property  # type: ignore[override]
-    def max_header_list_size(self) -> int:
-        return self._hard_limit
-
-    @max_header_list_size.setter
-    def max_header_list_size(self, value: int) -> None:
+    def _ignore_limit(self, value: int) -> None:
         # h2 copies the advertised setting here on SETTINGS ACK; the advertised
         # value is enforced with a 431 instead, this one is the hard limit.
         pass
+
+    # the hard limit; hpack reads it once per decoded field, hence a getter
+    # in C (attrgetter) rather than a Python function
+    max_header_list_size = property(  # type: ignore[assignment]
+        attrgetter("_hard_limit"), _ignore_limit)
 
     def decode(self, data: Any, raw: bool = False) -> list[Any]:
         try:
@@ -280,7 +287,8 @@ class _CapturingDecoder(Decoder):
             self.error = E.COMPRESSION_ERROR
             self.error_message = "HPACK decoding error: %s" % (exc,)
             return []
-        self.captured = list(headers)
+        # hpack returns a new list; anything else is copied into one
+        self.captured = headers if type(headers) is list else list(headers)
         return []
 
     def take(self) -> list[Any]:
@@ -913,9 +921,11 @@ class HTTP2ServerProtocol:
 
     def _on_request(self, ev: h2e.RequestReceived) -> None:
         sid = ev.stream_id
-        headers = self._decoder.take()
+        decoder = self._decoder
+        headers = decoder.captured or []  # decoder.take(), inlined
+        decoder.captured = None
         end = ev.stream_ended is not None
-        verdict = self._take_verdict(sid)
+        verdict = self._take_verdict(sid) if self._verdict_sid else 0
         if verdict:
             self._h2_reset(sid, verdict)
             if verdict != E.REFUSED_STREAM:
@@ -947,7 +957,9 @@ class HTTP2ServerProtocol:
             self._emit(RequestRejected(sid, exc))
             return
         stream.request = req
-        self._emit(RequestReceived(sid, req, end))
+        events = self._events
+        if events is not None:  # self._emit, inlined
+            events.append(RequestReceived(sid, req, end))
 
     def _on_trailers(self, ev: h2e.TrailersReceived) -> None:
         sid = ev.stream_id
@@ -1000,8 +1012,11 @@ class HTTP2ServerProtocol:
         stream = self.streams.get(ev.stream_id)
         if stream is None:
             return
-        if stream.request is not None:
-            self._emit(StreamEnded(ev.stream_id, tuple(stream.request.trailers)))
+        req = stream.request
+        if req is not None:
+            events = self._events
+            if events is not None:  # self._emit, inlined
+                events.append(StreamEnded(ev.stream_id, tuple(req.trailers)))
         if stream.state is StreamState.CLOSED:
             self._closed(stream, normally=True)
 
@@ -1102,9 +1117,10 @@ class HTTP2ServerProtocol:
             stream.reset_code = code
             stream.reset_remote = remote
         self.streams.pop(sid, None)
-        credit = stream._drop_body()
-        if credit:
-            self._ack(sid, credit)
+        if stream._body or stream._exempt:
+            credit = stream._drop_body()
+            if credit:
+                self._ack(sid, credit)
         if normally:
             _remember(self._closed_normally, sid)
 
@@ -1152,7 +1168,7 @@ class HTTP2ServerProtocol:
         if self._terminated:
             raise HTTP2ConnectionError("the connection is closed")
         stream = self.streams.get(stream_id)
-        if stream is None or not stream.can_send:
+        if stream is None or stream.state not in _SENDING_STATES:  # HTTP2Stream.can_send
             raise HTTP2StreamError(stream_id, "stream is closed or was reset",
                                    E.STREAM_CLOSED)
         return stream
@@ -1161,8 +1177,7 @@ class HTTP2ServerProtocol:
         try:
             call(*args, **kwargs)
         except H2Error as exc:
-            raise HTTP2StreamError(args[0], "h2 refused to send: %s" % (exc,),
-                                   E.INTERNAL_ERROR) from exc
+            raise _refused(args[0], exc) from exc
 
     def available(self, stream_id: int) -> int:
         """Octets of DATA that may be sent on *stream_id* now (connection and
@@ -1221,20 +1236,19 @@ class HTTP2ServerProtocol:
         if stream.response_headers_sent:
             raise HTTP2StreamError(stream_id, "response head already sent", E.INTERNAL_ERROR)
         try:
-            block = response_block(int(status), headers)
+            block, length = response_head(int(status), headers)
         except ValueError as exc:
             raise HTTP2Error(str(exc)) from exc
         req = stream.request
-        stream.no_body = status in (204, 304) or (
+        no_body = stream.no_body = status in (204, 304) or (
             req is not None and getattr(req, "method", None) == "HEAD")
-        if not stream.no_body:
-            for name, value in block:
-                if name == b"content-length":
-                    if value.isdigit():
-                        stream.response_length = int(value)
-                    break
-        self._h2_send(self.h2_conn.send_headers, stream_id, block, end_stream=end_stream and (
-            stream.no_body or not stream.response_length))
+        if not no_body and length is not None and length.isdigit():
+            stream.response_length = int(length)
+        try:
+            self.h2_conn.send_headers(stream_id, block, end_stream and (
+                no_body or not stream.response_length))
+        except H2Error as exc:
+            raise _refused(stream_id, exc) from exc
         stream.response_headers_sent = stream.response_started = True
         stream.response_status = int(status)
         if end_stream:
@@ -1279,8 +1293,12 @@ class HTTP2ServerProtocol:
                 ends = (end_stream and take == n
                         and (limit is None or stream.sent + take == limit))
                 if take <= size:
-                    chunk = data if take == n else memoryview(data)[:take]
-                    self._h2_send(h2.send_data, stream_id, chunk, end_stream=ends)
+                    try:
+                        # h2 takes any bytes-like object (a bytearray too)
+                        h2.send_data(stream_id, data if take == n  # type: ignore[arg-type]
+                                     else memoryview(data)[:take], ends)
+                    except H2Error as exc:
+                        raise _refused(stream_id, exc) from exc
                 else:
                     view = memoryview(data)
                     off = 0

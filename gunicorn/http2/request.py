@@ -39,6 +39,30 @@ from .errors import HTTP2Error
 __all__ = ["HTTP2Body", "HTTP2Request", "check_trailer_policy"]
 
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.")
+# Methods for which parse_request_line returns an origin-form request-line
+# unchanged (conventional methods, RFC 9110 section 9)
+_PLAIN_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE"))
+# fields whose repetitions or values HTTP2Request checks by name
+_COUNTED = frozenset(("HOST", "CONTENT-TYPE", "CONTENT-LENGTH", "EXPECT"))
+
+# Field names that passed TOKEN_RE, with their UPPERCASE form: requests repeat
+# a few dozen names, and one dict lookup stands for the match and the
+# upper().  Bounded: first come, never evicted; longer names are checked
+# every time.
+_UPPER_NAMES: dict[str, str] = {}
+_UPPER_MAX = 1024
+_UPPER_NAME_LEN = 64
+
+
+def _upper_name(name: str) -> str:
+    """*name* in UPPERCASE; raises InvalidHeaderName unless it is a token
+    (RFC 9110 section 5.1)."""
+    if TOKEN_RE.fullmatch(name) is None:
+        raise InvalidHeaderName(name)
+    key = name.upper()
+    if len(_UPPER_NAMES) < _UPPER_MAX and len(name) <= _UPPER_NAME_LEN:
+        _UPPER_NAMES[name] = key
+    return key
 
 
 class _StreamReader:
@@ -49,6 +73,10 @@ class _StreamReader:
     """
 
     __slots__ = ("stream",)
+
+    # no declared length (HTTP2Body asks; a class attribute spares it the
+    # AttributeError of getattr's default)
+    length = None
 
     def __init__(self, stream: Any) -> None:
         self.stream = stream
@@ -169,6 +197,12 @@ class HTTP2Request:
     """
 
     version = (2, 0)
+    # defaults every request starts with (set on the instance when they change)
+    proxy_protocol_info: dict[str, Any] | None = None
+    must_close = False
+    _expected_100_continue = False
+    expect_100 = False
+    protocol: str | None = None
 
     def __init__(self, stream: Any, cfg: Any, peer_addr: Any, *,
                  settings: ParserSettings | None = None, trusted: bool | None = None,
@@ -184,10 +218,6 @@ class HTTP2Request:
         if default_scheme is None:
             default_scheme = policy.default_scheme
         self.req_number = stream.stream_id
-        self.proxy_protocol_info: dict[str, Any] | None = None
-        self.must_close = False
-        self._expected_100_continue = False
-        self.expect_100 = False
         self.trailers: list[tuple[str, str]] = []
         self.priority_weight = stream.priority_weight
         self.priority_depends_on = stream.priority_depends_on
@@ -195,9 +225,10 @@ class HTTP2Request:
         pseudo = stream.get_pseudo_headers()
         method = pseudo.get(":method", "GET")
         authority = pseudo.get(":authority")
-        self.protocol: str | None = pseudo.get(":protocol")
-        extended = self.protocol is not None
-        if method == "CONNECT" and not extended:
+        protocol = pseudo.get(":protocol")
+        if protocol is not None:
+            self.protocol = protocol
+        if method == "CONNECT" and protocol is None:
             target = authority or ""
         else:
             target = pseudo.get(":path", "/")
@@ -205,13 +236,18 @@ class HTTP2Request:
         limit = s.limit_request_line
         if limit and line_length > limit:
             raise LimitRequestLine(line_length, limit)
-        if TOKEN_RE.fullmatch(method) is None:
+        plain = method in _PLAIN_METHODS  # tokens all
+        if not plain and TOKEN_RE.fullmatch(method) is None:
             raise InvalidRequestMethod(method)
         if TARGET_RE.fullmatch(target) is None:
             # controls, SP or raw octets above 0x7f (RFC 9112 3.2, RFC 3986 2)
             raise InvalidRequestLine("%s %s" % (method, target))
         # method and request-target rules of HTTP/1.1 (RFC 9110 9.1, RFC 9112 3.2)
-        if extended:
+        if target[:1] == "/" and (plain or protocol is not None):
+            # what parse_request_line returns unchanged for a conventional
+            # method and an origin-form target that TARGET_RE accepted
+            pass
+        elif protocol is not None:
             # an extended CONNECT names its target with :path in origin-form
             # (RFC 8441 section 4), which the request-line rules check as
             # they would for any other method
@@ -220,60 +256,87 @@ class HTTP2Request:
             method, target, _version = parse_request_line("%s %s HTTP/1.1" % (method, target), s)
         self.method = method
         self.uri = target
-        if method == "CONNECT" and not extended:
+        if method == "CONNECT" and protocol is None:
             self.path, self.query, self.fragment = "", "", ""
         else:
             try:
                 self.path, self.query, self.fragment = split_target(target)
             except ValueError:
                 raise InvalidRequestLine("%s %s" % (method, target)) from None
-
-        fields = stream.get_regular_headers()
-        _check_fields(fields, s)
-        if authority is not None and FIELD_VALUE_BADCHAR_RE.search(authority) is not None:
-            raise InvalidHeader("HOST")
-        headers: list[tuple[str, str]] = []
-        hosts = 0
-        types = 0
-        lengths = 0
-        for name, value in fields:
-            name = name.upper()
-            if name == "HOST":
-                hosts += 1
-                if hosts > 1:
-                    raise InvalidHeader("HOST")
-                if authority is not None:
-                    # :authority wins over Host (RFC 9113 section 8.3.1)
-                    value = authority
-            elif name == "CONTENT-TYPE":
-                types += 1
-                if types > 1:
-                    raise InvalidHeader("CONTENT-TYPE")
-            elif name == "CONTENT-LENGTH":
-                lengths += 1
-                if lengths > 1:
-                    raise InvalidHeader("CONTENT-LENGTH")
-            elif name == "EXPECT":
-                # the Expect value is case-insensitive (RFC 9110 10.1.1)
-                if value.lower() == "100-continue":
-                    self.expect_100 = True
-                else:
-                    raise ExpectationFailed(value)
-            headers.append((name, value))
-        if authority is not None and not hosts:
-            headers.insert(0, ("HOST", authority))
-        if any("_" in name for name, _value in headers):
-            headers = apply_underscore_policy(headers, s, trusted)
-        self.headers = headers
+        self.headers = headers = self._request_headers(stream.get_regular_headers(), authority,
+                                                       s, trusted)
 
         scheme = default_scheme
         claimed = pseudo.get(":scheme")
-        if trusted and claimed and claimed[0].isalpha() and set(claimed) <= _SCHEME_CHARS:
-            scheme = claimed.lower()
+        if trusted and claimed:
+            if claimed == "https" or claimed == "http":
+                scheme = claimed
+            elif claimed[0].isalpha() and set(claimed) <= _SCHEME_CHARS:
+                scheme = claimed.lower()
         if trusted and policy.secure_scheme_headers:
             scheme = secure_scheme(headers, policy.secure_scheme_headers, scheme)
         self.scheme = scheme
         self.body = HTTP2Body(_StreamReader(stream))
+
+    def _request_headers(self, fields: list[tuple[str, str]], authority: str | None,
+                         s: ParserSettings, trusted: bool) -> list[tuple[str, str]]:
+        """The (UPPERCASE name, value) fields after the HTTP/1.1 field policy.
+
+        One pass over *fields*; the errors are raised in the order of the
+        separate passes it replaces: count, then each field's size, name and
+        value (``_check_fields``), then the ``:authority`` value, then the
+        first repeated Host / Content-Type / Content-Length or bad Expect.
+        """
+        if len(fields) > s.limit_request_fields:
+            raise LimitRequestHeaders("limit request headers fields")
+        size_limit = s.limit_request_field_size - 4  # name ": " value CRLF
+        upper = _UPPER_NAMES
+        bad_value = FIELD_VALUE_BADCHAR_RE.search
+        headers: list[tuple[str, str]] = []
+        late: Exception | None = None  # raised after the checks of every field
+        hosts = types = lengths = 0
+        underscore = False
+        for name, value in fields:
+            if len(name) + len(value) > size_limit:
+                raise LimitRequestHeaders("limit request headers fields size")
+            key = upper.get(name)
+            if key is None:
+                key = _upper_name(name)
+            if bad_value(value) is not None:
+                raise InvalidHeader(key)
+            if key in _COUNTED:
+                if key == "HOST":
+                    hosts += 1
+                    if hosts > 1:
+                        late = late or InvalidHeader("HOST")
+                    elif authority is not None:
+                        # :authority wins over Host (RFC 9113 section 8.3.1)
+                        value = authority
+                elif key == "CONTENT-TYPE":
+                    types += 1
+                    if types > 1:
+                        late = late or InvalidHeader("CONTENT-TYPE")
+                elif key == "CONTENT-LENGTH":
+                    lengths += 1
+                    if lengths > 1:
+                        late = late or InvalidHeader("CONTENT-LENGTH")
+                elif value.lower() == "100-continue":
+                    # the Expect value is case-insensitive (RFC 9110 10.1.1)
+                    self.expect_100 = True
+                else:
+                    late = late or ExpectationFailed(value)
+            elif "_" in key:
+                underscore = True
+            headers.append((key, value))
+        if authority is not None and bad_value(authority) is not None:
+            raise InvalidHeader("HOST")
+        if late is not None:
+            raise late
+        if authority is not None and not hosts:
+            headers.insert(0, ("HOST", authority))
+        if underscore:
+            headers = apply_underscore_policy(headers, s, trusted)
+        return headers
 
     @classmethod
     def from_http1(cls, stream: Any, cfg: Any, peer_addr: Any, head: Any, *,

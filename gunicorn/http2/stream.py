@@ -18,8 +18,9 @@ therefore stops the peer.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
+from types import MappingProxyType
 from typing import Any
 
 from .errors import HTTP2ErrorCode, HTTP2StreamError
@@ -89,40 +90,44 @@ class HTTP2Stream:
     DATA octets), ``driver_data`` (free for the I/O driver).
     """
 
+    # Defaults every stream starts with, as class attributes: an instance
+    # attribute appears when one changes (a stream is created per request,
+    # and most of these never change).  Mutable values are per instance.
+    state = StreamState.IDLE
+    request_complete = False
+    response_started = False
+    response_headers_sent = False
+    response_complete = False
+    priority_weight = 16
+    priority_depends_on = 0
+    priority_exclusive = False
+    content_length: int | None = None
+    list_size = 0
+    received = 0
+    request: Any = None
+    reset_code: int | None = None
+    reset_remote = False
+    body_error: BaseException | None = None
+    response_status: int | None = None
+    response_length: int | None = None
+    no_body = False
+    sent = 0
+    informational_sent = 0
+    discard_body = False
+    driver_data: Any = None
+    _pseudo: Mapping[str, str] = MappingProxyType({})
+    _fields: Sequence[tuple[str, str]] = ()
+    # request octets that arrived outside HTTP/2 flow control (the body of
+    # an h2c upgrade request): reading them grants no credit
+    _exempt = 0
+
     def __init__(self, stream_id: int, connection: Any = None) -> None:
         self.stream_id = stream_id
         self.connection = connection
-        self.state = StreamState.IDLE
         self.request_headers: list[tuple[str, str]] = []
-        self.request_complete = False
-        self.response_started = False
-        self.response_headers_sent = False
-        self.response_complete = False
         self.trailers: list[tuple[str, str]] = []
         self.response_trailers: list[tuple[Any, Any]] = []
-        self.priority_weight = 16
-        self.priority_depends_on = 0
-        self.priority_exclusive = False
-        self.content_length: int | None = None
-        self.list_size = 0
-        self.received = 0
-        self.request: Any = None
-        self.reset_code: int | None = None
-        self.reset_remote = False
-        self.body_error: BaseException | None = None
-        self.response_status: int | None = None
-        self.response_length: int | None = None
-        self.no_body = False
-        self.sent = 0
-        self.informational_sent = 0
-        self.discard_body = False
-        self.driver_data: Any = None
-        self._pseudo: dict[str, str] = {}
-        self._fields: list[tuple[str, str]] = []
         self._body = bytearray()
-        # request octets that arrived outside HTTP/2 flow control (the body of
-        # an h2c upgrade request): reading them grants no credit
-        self._exempt = 0
 
     def __repr__(self) -> str:
         return "<HTTP2Stream %d %s>" % (self.stream_id, self.state.value)
