@@ -138,7 +138,6 @@ _MAX_STREAM_ID = 2 ** 31 - 1
 # "DATA after END_STREAM both ways" rules; older ones fall back to h2's rules
 _REMEMBERED_STREAMS = 1024
 _OPEN_STATES = (StreamState.OPEN, StreamState.HALF_CLOSED_LOCAL)
-_SENDING_STATES = (StreamState.OPEN, StreamState.HALF_CLOSED_REMOTE)
 
 #: frame types whose length alone, read from the frame header, can be wrong:
 #: a connection error of type FRAME_SIZE_ERROR (RFC 9113 sections 4.2, 6.4,
@@ -921,11 +920,9 @@ class HTTP2ServerProtocol:
 
     def _on_request(self, ev: h2e.RequestReceived) -> None:
         sid = ev.stream_id
-        decoder = self._decoder
-        headers = decoder.captured or []  # decoder.take(), inlined
-        decoder.captured = None
+        headers = self._decoder.take()
         end = ev.stream_ended is not None
-        verdict = self._take_verdict(sid) if self._verdict_sid else 0
+        verdict = self._take_verdict(sid)
         if verdict:
             self._h2_reset(sid, verdict)
             if verdict != E.REFUSED_STREAM:
@@ -957,9 +954,7 @@ class HTTP2ServerProtocol:
             self._emit(RequestRejected(sid, exc))
             return
         stream.request = req
-        events = self._events
-        if events is not None:  # self._emit, inlined
-            events.append(RequestReceived(sid, req, end))
+        self._emit(RequestReceived(sid, req, end))
 
     def _on_trailers(self, ev: h2e.TrailersReceived) -> None:
         sid = ev.stream_id
@@ -1014,9 +1009,7 @@ class HTTP2ServerProtocol:
             return
         req = stream.request
         if req is not None:
-            events = self._events
-            if events is not None:  # self._emit, inlined
-                events.append(StreamEnded(ev.stream_id, tuple(req.trailers)))
+            self._emit(StreamEnded(ev.stream_id, tuple(req.trailers)))
         if stream.state is StreamState.CLOSED:
             self._closed(stream, normally=True)
 
@@ -1117,10 +1110,9 @@ class HTTP2ServerProtocol:
             stream.reset_code = code
             stream.reset_remote = remote
         self.streams.pop(sid, None)
-        if stream._body or stream._exempt:
-            credit = stream._drop_body()
-            if credit:
-                self._ack(sid, credit)
+        credit = stream._drop_body()
+        if credit:
+            self._ack(sid, credit)
         if normally:
             _remember(self._closed_normally, sid)
 
@@ -1168,7 +1160,7 @@ class HTTP2ServerProtocol:
         if self._terminated:
             raise HTTP2ConnectionError("the connection is closed")
         stream = self.streams.get(stream_id)
-        if stream is None or stream.state not in _SENDING_STATES:  # HTTP2Stream.can_send
+        if stream is None or not stream.can_send:
             raise HTTP2StreamError(stream_id, "stream is closed or was reset",
                                    E.STREAM_CLOSED)
         return stream

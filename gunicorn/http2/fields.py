@@ -112,11 +112,16 @@ def _check_value(stream_id: int, name: bytes, value: bytes) -> None:
         raise MalformedMessage(stream_id, "whitespace around the value of %r" % name.decode("latin-1"))
 
 
-def _check_regular(stream_id: int, name: bytes, value: bytes) -> None:
+def _check_name(stream_id: int, name: bytes) -> None:
+    """The rules of a regular field name (RFC 9113 sections 8.2.1, 8.2.2)."""
     if not name or _BAD_NAME.search(name) is not None:
         raise MalformedMessage(stream_id, "invalid field name %r" % name.decode("latin-1"))
     if name in CONNECTION_SPECIFIC:
         raise MalformedMessage(stream_id, "connection-specific field %r" % name.decode("latin-1"))
+
+
+def _check_regular(stream_id: int, name: bytes, value: bytes) -> None:
+    _check_name(stream_id, name)
     if name == b"te" and value.lower() != b"trailers":
         raise MalformedMessage(stream_id, "te other than trailers")
     _check_value(stream_id, name, value)
@@ -139,10 +144,7 @@ def _learn_name(stream_id: int, name: bytes, regular: bool) -> tuple[int, str]:
         if regular:
             raise MalformedMessage(stream_id, "pseudo-header field after a regular field")
         raise MalformedMessage(stream_id, "invalid pseudo-header field %r" % name.decode("latin-1"))
-    if not name or _BAD_NAME.search(name) is not None:
-        raise MalformedMessage(stream_id, "invalid field name %r" % name.decode("latin-1"))
-    if name in CONNECTION_SPECIFIC:
-        raise MalformedMessage(stream_id, "connection-specific field %r" % name.decode("latin-1"))
+    _check_name(stream_id, name)
     entry = (_SPECIAL_KINDS.get(name, _PLAIN), name.decode("latin-1"))
     if len(_KNOWN_NAMES) < _KNOWN_MAX and len(name) <= _KNOWN_NAME_LEN:
         _KNOWN_NAMES[name] = entry

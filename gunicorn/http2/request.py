@@ -126,19 +126,33 @@ class HTTP2Body(Body):
         self.reader = io.BytesIO(b"")
 
 
-def _check_fields(fields: list[tuple[str, str]], s: ParserSettings) -> None:
-    """Field count, size, name and value rules of HTTP/1.1 (RFC 9110 section 5)."""
+def _check_fields(fields: list[tuple[str, str]], s: ParserSettings
+                  ) -> tuple[list[tuple[str, str]], bool]:
+    """Field count, size, name and value rules of HTTP/1.1 (RFC 9110 section 5).
+
+    Returns the fields as (UPPERCASE name, value) pairs and whether a name
+    holds "_" (``header_map`` applies).  Raises LimitRequestHeaders,
+    InvalidHeaderName, InvalidHeader.
+    """
     if len(fields) > s.limit_request_fields:
         raise LimitRequestHeaders("limit request headers fields")
-    limit = s.limit_request_field_size
+    size_limit = s.limit_request_field_size - 4  # as "name: value" CRLF counts in HTTP/1.1
+    upper = _UPPER_NAMES
+    bad_value = FIELD_VALUE_BADCHAR_RE.search
+    out: list[tuple[str, str]] = []
+    underscore = False
     for name, value in fields:
-        # as the field line "name: value" CRLF would count in HTTP/1.1
-        if len(name) + len(value) + 4 > limit:
+        if len(name) + len(value) > size_limit:
             raise LimitRequestHeaders("limit request headers fields size")
-        if TOKEN_RE.fullmatch(name) is None:
-            raise InvalidHeaderName(name)
-        if FIELD_VALUE_BADCHAR_RE.search(value) is not None:
-            raise InvalidHeader(name.upper())
+        key = upper.get(name)
+        if key is None:
+            key = _upper_name(name)
+        if bad_value(value) is not None:
+            raise InvalidHeader(key)
+        if "_" in key:
+            underscore = True
+        out.append((key, value))
+    return out, underscore
 
 
 def check_trailer_policy(trailers: list[tuple[str, str]], settings: ParserSettings
@@ -150,10 +164,9 @@ def check_trailer_policy(trailers: list[tuple[str, str]], settings: ParserSettin
     (control characters, repeated Content-Type).  Names with "_" follow
     ``header_map`` as for an untrusted peer (trailers are never trusted).
     """
-    _check_fields(trailers, settings)
-    out = [(name.upper(), value) for name, value in trailers]
+    out, underscore = _check_fields(trailers, settings)
     check_trailer_fields(out)
-    if any("_" in name for name, _value in out):
+    if underscore:
         out = apply_underscore_policy(out, settings, False)
     return out
 
@@ -280,58 +293,36 @@ class HTTP2Request:
 
     def _request_headers(self, fields: list[tuple[str, str]], authority: str | None,
                          s: ParserSettings, trusted: bool) -> list[tuple[str, str]]:
-        """The (UPPERCASE name, value) fields after the HTTP/1.1 field policy.
-
-        One pass over *fields*; the errors are raised in the order of the
-        separate passes it replaces: count, then each field's size, name and
-        value (``_check_fields``), then the ``:authority`` value, then the
-        first repeated Host / Content-Type / Content-Length or bad Expect.
-        """
-        if len(fields) > s.limit_request_fields:
-            raise LimitRequestHeaders("limit request headers fields")
-        size_limit = s.limit_request_field_size - 4  # name ": " value CRLF
-        upper = _UPPER_NAMES
-        bad_value = FIELD_VALUE_BADCHAR_RE.search
-        headers: list[tuple[str, str]] = []
-        late: Exception | None = None  # raised after the checks of every field
-        hosts = types = lengths = 0
-        underscore = False
-        for name, value in fields:
-            if len(name) + len(value) > size_limit:
-                raise LimitRequestHeaders("limit request headers fields size")
-            key = upper.get(name)
-            if key is None:
-                key = _upper_name(name)
-            if bad_value(value) is not None:
-                raise InvalidHeader(key)
-            if key in _COUNTED:
-                if key == "HOST":
-                    hosts += 1
-                    if hosts > 1:
-                        late = late or InvalidHeader("HOST")
-                    elif authority is not None:
-                        # :authority wins over Host (RFC 9113 section 8.3.1)
-                        value = authority
-                elif key == "CONTENT-TYPE":
-                    types += 1
-                    if types > 1:
-                        late = late or InvalidHeader("CONTENT-TYPE")
-                elif key == "CONTENT-LENGTH":
-                    lengths += 1
-                    if lengths > 1:
-                        late = late or InvalidHeader("CONTENT-LENGTH")
-                elif value.lower() == "100-continue":
-                    # the Expect value is case-insensitive (RFC 9110 10.1.1)
-                    self.expect_100 = True
-                else:
-                    late = late or ExpectationFailed(value)
-            elif "_" in key:
-                underscore = True
-            headers.append((key, value))
-        if authority is not None and bad_value(authority) is not None:
+        """The (UPPERCASE name, value) fields after the HTTP/1.1 field policy:
+        ``_check_fields``, then the ``:authority`` value, then the first
+        repeated Host / Content-Type / Content-Length or bad Expect."""
+        headers, underscore = _check_fields(fields, s)
+        if authority is not None and FIELD_VALUE_BADCHAR_RE.search(authority) is not None:
             raise InvalidHeader("HOST")
-        if late is not None:
-            raise late
+        hosts = types = lengths = 0
+        for i, (key, value) in enumerate(headers):
+            if key not in _COUNTED:
+                continue
+            if key == "HOST":
+                hosts += 1
+                if hosts > 1:
+                    raise InvalidHeader("HOST")
+                if authority is not None:
+                    # :authority wins over Host (RFC 9113 section 8.3.1)
+                    headers[i] = ("HOST", authority)
+            elif key == "CONTENT-TYPE":
+                types += 1
+                if types > 1:
+                    raise InvalidHeader("CONTENT-TYPE")
+            elif key == "CONTENT-LENGTH":
+                lengths += 1
+                if lengths > 1:
+                    raise InvalidHeader("CONTENT-LENGTH")
+            elif value.lower() == "100-continue":
+                # the Expect value is case-insensitive (RFC 9110 10.1.1)
+                self.expect_100 = True
+            else:
+                raise ExpectationFailed(value)
         if authority is not None and not hosts:
             headers.insert(0, ("HOST", authority))
         if underscore:

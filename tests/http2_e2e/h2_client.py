@@ -13,6 +13,18 @@ import h2.connection
 import h2.events
 
 
+def open_h2_socket(host: str, port: int, ctx: ssl.SSLContext | None, timeout: float) -> Any:
+    """A TCP connection to host:port (TCP_NODELAY), wrapped in TLS when *ctx*
+    is given, where the server must have chosen h2 through ALPN."""
+    raw = socket.create_connection((host, port), timeout=timeout)
+    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if ctx is None:
+        return raw
+    sock = ctx.wrap_socket(raw, server_hostname=host)
+    assert sock.selected_alpn_protocol() == "h2"
+    return sock
+
+
 class _ClientConnection(h2.connection.H2Connection):
     """h2's client stops at any GOAWAY; RFC 9113 section 6.8 lets streams up to
     the last stream id of a NO_ERROR GOAWAY complete, so keep the state open."""
@@ -50,13 +62,7 @@ class H2Client:
 
     def __init__(self, host: str, port: int, ctx: ssl.SSLContext | None = None,
                  timeout: float = 20.0) -> None:
-        raw = socket.create_connection((host, port), timeout=timeout)
-        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if ctx is not None:
-            self.sock: Any = ctx.wrap_socket(raw, server_hostname=host)
-            assert self.sock.selected_alpn_protocol() == "h2"
-        else:
-            self.sock = raw
+        self.sock = open_h2_socket(host, port, ctx, timeout)
         self.authority = "%s:%d" % (host, port)
         self.scheme = "https" if ctx is not None else "http"
         self.conn = _ClientConnection(h2.config.H2Configuration(client_side=True))

@@ -9,7 +9,6 @@ granted (RFC 9113 section 6.9).
 
 from __future__ import annotations
 
-import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from h2.errors import ErrorCodes
+from h2_client import open_h2_socket
 from hpack import Decoder, Encoder
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
@@ -124,13 +124,7 @@ class RawH2:
     def __init__(self, host: str, port: int, ctx: ssl.SSLContext | None,
                  settings: dict[int, int] | None = None, credit: bool = True,
                  timeout: float = 15.0, preface: bool = True) -> None:
-        raw = socket.create_connection((host, port), timeout=timeout)
-        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if ctx is not None:
-            self.sock: Any = ctx.wrap_socket(raw, server_hostname=host)
-            assert self.sock.selected_alpn_protocol() == "h2"
-        else:
-            self.sock = raw
+        self.sock: Any = open_h2_socket(host, port, ctx, timeout)
         self.scheme = "https" if ctx is not None else "http"
         self.authority = "%s:%d" % (host, port)
         self.encoder = Encoder()
