@@ -27,8 +27,6 @@ from gunicorn.workers import netio
 from .cycle import HTTP1Cycle
 from .h2c import maybe_h2c, maybe_h2c_upgrade
 from .scope import HTTP_VERSIONS, http_scope
-from .websocket import websocket_scope
-from .websocket_h1 import WebSocketCycle, handshake_error, is_websocket_upgrade
 
 __all__ = ["ASGIProtocol", "READ_HIGH", "H2_ONLY_RESPONSE"]
 
@@ -258,20 +256,33 @@ class ASGIProtocol(asyncio.Protocol):
             state=dict(state) if state is not None else None, extensions=_EXTENSIONS_H1)
         if worker.h2c_upgrade and head.connection and maybe_h2c_upgrade(self, head):
             return
-        if head.connection and is_websocket_upgrade(head):
-            refused = handshake_error(head)
-            if refused is not None:
-                status, fields = refused
-                worker.log.debug("Refusing WebSocket handshake from %s: %s", self.peer, status)
-                self.write(conn.send_head(status, [*fields, ("Content-Length", "0")],
-                                          content_length=0, close=True, end=True))
-                self.close()
-                return
-            ws = self.cycle = self._ws = WebSocketCycle(self, head, websocket_scope(scope))
-            ws.task = worker.spawn(ws.run(worker.asgi))
+        if head.connection and "upgrade" in head.connection and self._start_websocket(head, scope):
             return
         cycle = self.cycle = HTTP1Cycle(self, head, scope)
         worker.spawn_cycle(cycle)
+
+    def _start_websocket(self, head: RequestHead, scope: dict[str, Any]) -> bool:
+        """A WebSocket upgrade (RFC 6455 section 4.2): its task, or the refusal
+        of a bad handshake.  False when the request does not ask for one.
+        wsproto is imported here, on the first upgrade: a worker that never
+        serves a WebSocket does not hold it in memory (about 1.3 MB)."""
+        from .websocket import websocket_scope
+        from .websocket_h1 import WebSocketCycle, handshake_error, is_websocket_upgrade
+
+        if not is_websocket_upgrade(head):
+            return False
+        worker = self.worker
+        refused = handshake_error(head)
+        if refused is not None:
+            status, fields = refused
+            worker.log.debug("Refusing WebSocket handshake from %s: %s", self.peer, status)
+            self.write(self.conn.send_head(status, [*fields, ("Content-Length", "0")],
+                                           content_length=0, close=True, end=True))
+            self.close()
+            return True
+        ws = self.cycle = self._ws = WebSocketCycle(self, head, websocket_scope(scope))
+        ws.task = worker.spawn(ws.run(worker.asgi))
+        return True
 
     def _bad_request(self, exc: BaseException) -> None:
         """A request head the core rejected: its error page, then close."""

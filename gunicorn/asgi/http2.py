@@ -25,13 +25,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from gunicorn.http2.async_connection import AsyncHTTP2Connection, StreamCancelled
-from gunicorn.http2.errors import HTTP2ConnectionError, HTTP2Error
+from gunicorn.http2.async_connection import AsyncHTTP2Connection
+from gunicorn.http2.errors import HTTP2ConnectionError, HTTP2Error, StreamCancelled
 
 from .cycle import ASGICycle, take_start
 from .scope import ASGIResponseInfo, check_response_headers, http_scope
-from .websocket import websocket_scope
-from .websocket_h2 import HTTP2WebSocketCycle, extended_connect_error
 
 __all__ = ["HTTP2Session", "HTTP2Cycle"]
 
@@ -155,7 +153,11 @@ class HTTP2Session:
 
     def _start_websocket(self, request: Any, scope: dict[str, Any]) -> None:
         """An extended CONNECT stream (RFC 8441 section 4): a WebSocket task,
-        or an error response when the request cannot open one."""
+        or an error response when the request cannot open one.  wsproto is
+        imported on the first one (see ``ASGIProtocol._start_websocket``)."""
+        from .websocket import websocket_scope
+        from .websocket_h2 import HTTP2WebSocketCycle, extended_connect_error
+
         refused = extended_connect_error(request)
         if refused is not None:
             status, fields = refused

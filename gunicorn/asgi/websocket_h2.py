@@ -26,8 +26,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from gunicorn.http2.async_connection import StreamCancelled
-from gunicorn.http2.errors import HTTP2Error, HTTP2ErrorCode
+from gunicorn.http2.errors import HTTP2Error, HTTP2ErrorCode, StreamCancelled
 
 from .websocket import CLOSE_TIMEOUT, QUEUE_HIGH, WebSocketSession
 

@@ -43,10 +43,15 @@ import time
 from collections.abc import Iterable
 from typing import Any, cast
 
-from .connection import StreamCancelled
 from .core import H2C_SWITCHING_PROTOCOLS, HTTP2ServerProtocol
 from .driver_base import DriverAttributes
-from .errors import HTTP2ConnectionError, HTTP2Error, HTTP2ErrorCode, HTTP2StreamError
+from .errors import (
+    HTTP2ConnectionError,
+    HTTP2Error,
+    HTTP2ErrorCode,
+    HTTP2StreamError,
+    StreamCancelled,
+)
 from .events import (
     ConnectionTerminated,
     DataReceived,

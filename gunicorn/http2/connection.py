@@ -25,7 +25,6 @@ works too: ``receive_data()`` reads from the socket, and ``send_*`` write.
 
 from __future__ import annotations
 
-import errno
 import ssl
 import threading
 import time
@@ -36,7 +35,13 @@ from gunicorn.http.stream import Stream
 
 from .core import H2C_SWITCHING_PROTOCOLS, HTTP2ServerProtocol
 from .driver_base import DriverAttributes
-from .errors import HTTP2ConnectionError, HTTP2Error, HTTP2ErrorCode, HTTP2StreamError
+from .errors import (
+    HTTP2ConnectionError,
+    HTTP2Error,
+    HTTP2ErrorCode,
+    HTTP2StreamError,
+    StreamCancelled,
+)
 from .events import (
     ConnectionTerminated,
     DataReceived,
@@ -68,17 +73,6 @@ _READ_BUDGET = 1 << 20
 _RETRY = (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
 E = HTTP2ErrorCode
-
-
-class StreamCancelled(HTTP2StreamError, ConnectionResetError):
-    """The stream (or its connection) is gone: reset by the peer, timed out or
-    closed.  Also a ``ConnectionResetError`` (errno ECONNRESET), so servers
-    treat it as a client that went away: a debug line, never an error page."""
-
-    def __init__(self, stream_id: int, message: str | None = None,
-                 error_code: int | None = None) -> None:
-        HTTP2StreamError.__init__(self, stream_id, message, error_code)
-        self.errno = errno.ECONNRESET
 
 
 class HTTP2StreamIO(Stream):

@@ -11,6 +11,7 @@ None of this module needs the ``h2`` package.
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "HTTP2InadequateSecurity",
     "HTTP2RequiresHTTP11",
     "HTTP2StreamError",
+    "StreamCancelled",
     "HTTP2ConnectionError",
     "HTTP2ConfigurationError",
     "HTTP2NotAvailable",
@@ -173,6 +175,18 @@ class HTTP2StreamError(HTTP2Error):
 
     def __str__(self) -> str:
         return "Stream %d: %s" % (self.stream_id, self.message)
+
+
+class StreamCancelled(HTTP2StreamError, ConnectionResetError):
+    """The stream (or its connection) is gone: reset by the peer, timed out or
+    closed.  Also a ``ConnectionResetError`` (errno ECONNRESET), so servers
+    treat it as a client that went away: a debug line, never an error page.
+    Raised by both drivers (``gunicorn.http2.connection`` re-exports it)."""
+
+    def __init__(self, stream_id: int, message: str | None = None,
+                 error_code: int | None = None) -> None:
+        HTTP2StreamError.__init__(self, stream_id, message, error_code)
+        self.errno = errno.ECONNRESET
 
 
 class HTTP2ConnectionError(HTTP2Error):

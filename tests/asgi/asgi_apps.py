@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 
 
 async def _body(receive):
@@ -49,6 +50,10 @@ async def app(scope, receive, send):
         info["state"] = dict(scope.get("state") or {}) if "state" in scope else None
         info["extensions"] = sorted(scope.get("extensions") or {})
         await _text(send, 200, json.dumps(info))
+    elif path == "/modules":
+        # which of the modules named in the query string this worker has imported
+        names = scope["query_string"].decode().split(",")
+        await _text(send, 200, json.dumps({n: n in sys.modules for n in names}))
     elif path == "/echo":
         body = await _body(receive)
         await _text(send, 200, body)

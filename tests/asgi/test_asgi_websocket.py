@@ -54,6 +54,27 @@ class WSClient:
         self.sock.close()
 
 
+def test_wsproto_imported_on_first_upgrade_only():
+    """A worker that has served only HTTP does not hold wsproto (and h11) in
+    memory; the first WebSocket upgrade imports it and is served."""
+    import json
+
+    import httpx
+
+    with asgi_server(app="asgi_apps:ws_app") as srv:
+        url = "http://%s:%d/modules?wsproto,h11" % (srv.host, srv.port)
+        assert json.loads(httpx.get(url).text) == {"wsproto": False, "h11": False}
+        c = WSClient(srv, "/echo")
+        try:
+            assert isinstance(c.events(), AcceptConnection)
+            c.send(TextMessage(data="hi"))
+            echoed = c.events()
+            assert isinstance(echoed, TextMessage) and echoed.data == "echo:hi"
+        finally:
+            c.close()
+        assert json.loads(httpx.get(url).text) == {"wsproto": True, "h11": True}
+
+
 def test_accept_with_subprotocol_text_bytes_ping(ws_server):
     c = WSClient(ws_server, "/echo", subprotocols=["chat.v2", "chat.v1"])
     try:

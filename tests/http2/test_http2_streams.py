@@ -254,3 +254,30 @@ def test_priority_frame_of_wrong_length_is_a_stream_error(peer, payload):
 
 def test_priority_on_stream_zero_is_a_protocol_error(peer):
     assert terminated(peer.send(_priority(0, 1))).error_code == C.PROTOCOL_ERROR
+
+
+def test_finished_streams_are_not_held_and_late_frames_on_them_are_ignored():
+    """h2's stream objects leave the connection when the stream closes (not at
+    a later sweep), h2 remembers at most 256 closing reasons, and the frames
+    RFC 9113 section 5.1 says to ignore on a closed stream (WINDOW_UPDATE,
+    RST_STREAM) still are, also for a stream that closed 1,000 streams ago."""
+    peer = Peer()
+    server = peer.server
+    for sid in range(1, 2 * 1200, 2):
+        (req,) = of_event(peer.request(sid), ev.RequestReceived)
+        server.send_headers(sid, 200, [("content-length", "2")])
+        server.send_data(sid, b"ok", end_stream=True)
+        assert req.request.stream.state is StreamState.CLOSED
+        peer.frames()
+        assert sid not in server.h2_conn.streams
+    assert not server.h2_conn.streams
+    assert len(server.h2_conn._closed_streams) <= 256
+    recent, old = 2 * 1200 - 1, 2 * 1200 - 1 - 2 * 1000
+    for sid in (recent, old):
+        late = (raw_frame(0x8, 0, sid, (100).to_bytes(4, "big"))
+                + raw_frame(0x3, 0, sid, (8).to_bytes(4, "big")))
+        assert not terminated(peer.send(late))
+        frames = peer.frames()
+        assert goaway(frames) is None and not rst_codes(frames)
+    # the connection still serves
+    assert of_event(peer.request(2 * 1200 + 1), ev.RequestReceived)
