@@ -256,6 +256,8 @@ class ASGIProtocol(asyncio.Protocol):
             state=dict(state) if state is not None else None, extensions=_EXTENSIONS_H1)
         if worker.h2c_upgrade and head.connection and maybe_h2c_upgrade(self, head):
             return
+        # the first test of is_websocket_upgrade, here so that wsproto is not
+        # imported for every request that carries a Connection field
         if head.connection and "upgrade" in head.connection and self._start_websocket(head, scope):
             return
         cycle = self.cycle = HTTP1Cycle(self, head, scope)

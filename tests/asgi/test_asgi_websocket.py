@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
+import httpx
 import pytest
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import (
@@ -57,10 +59,6 @@ class WSClient:
 def test_wsproto_imported_on_first_upgrade_only():
     """A worker that has served only HTTP does not hold wsproto (and h11) in
     memory; the first WebSocket upgrade imports it and is served."""
-    import json
-
-    import httpx
-
     with asgi_server(app="asgi_apps:ws_app") as srv:
         url = "http://%s:%d/modules?wsproto,h11" % (srv.host, srv.port)
         assert json.loads(httpx.get(url).text) == {"wsproto": False, "h11": False}
