@@ -14,6 +14,7 @@ import os
 import platform
 import pwd
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -86,6 +87,32 @@ def test_worker_base_response_and_environ_are_the_wsgi_ones():
     assert Response is wsgi.Response
     assert default_environ is wsgi.default_environ
     assert list(inspect.signature(default_environ).parameters) == ["req", "sock", "cfg"]
+
+
+def test_asgi_worker_and_arbiter_do_not_load_the_wsgi_modules():
+    """The blocking request facades and the WSGI modules load on first use
+    (``gunicorn.http.RequestParser``, ``gunicorn.workers.base.Response``),
+    so the arbiter and the asgi worker do not hold them in memory."""
+    code = (
+        "import sys, gunicorn.app.wsgiapp, gunicorn.arbiter, gunicorn.workers.gasgi\n"
+        "import gunicorn.http.core, gunicorn.http2.core, gunicorn.asgi.http1, gunicorn.asgi.http2\n"
+        "print(sorted(m for m in sys.modules if m in ('gunicorn.http.wsgi', 'gunicorn.http.parser',"
+        " 'gunicorn.http.message', 'gunicorn.http.wsgi_response', 'gunicorn.http.early_hints')))\n"
+        "from gunicorn.http import Message, Request, RequestParser\n"
+        "from gunicorn.workers.base import Response\n"
+        "print(RequestParser.__module__, Message.__module__, Request.__module__, Response.__module__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "[]", "gunicorn.http.parser gunicorn.http.message gunicorn.http.message gunicorn.http.wsgi_response"]
+    from gunicorn import http
+    from gunicorn.workers import base
+
+    with pytest.raises(AttributeError):
+        http.NoSuchName  # noqa: B018
+    with pytest.raises(AttributeError):
+        base.NoSuchName  # noqa: B018
 
 
 def test_message_helpers_are_the_util_ones():

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .message import Message, Request
-from .parser import RequestParser
+if TYPE_CHECKING:
+    from .message import Message, Request
+    from .parser import RequestParser
 
 __all__ = ["Message", "Request", "RequestParser", "get_parser"]
 
@@ -25,4 +26,20 @@ def get_parser(cfg: Any, source: Any, source_addr: Any, http2_connection: bool =
         from gunicorn.uwsgi import UWSGIParser
 
         return UWSGIParser(cfg, source, source_addr)
+    from .parser import RequestParser
+
     return RequestParser(cfg, source, source_addr)
+
+
+def __getattr__(name: str) -> Any:
+    # the blocking facades load on first use: importing the sans-IO core
+    # (gunicorn.http.core) or the error classes does not load them
+    if name in ("Message", "Request"):
+        from . import message
+
+        return getattr(message, name)
+    if name == "RequestParser":
+        from . import parser
+
+        return parser.RequestParser
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

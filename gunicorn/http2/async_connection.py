@@ -41,7 +41,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
 
 from .core import H2C_SWITCHING_PROTOCOLS, HTTP2ServerProtocol
 from .driver_base import DriverAttributes
@@ -666,22 +666,22 @@ class AsyncHTTP2Connection(DriverAttributes):
         for ev in events:
             cls = type(ev)
             if cls is RequestReceived:
-                received = cast(RequestReceived, ev)
+                received: RequestReceived = ev  # type: ignore[assignment]
                 req = received.request
                 adapter = AsyncHTTP2Stream(self, req.stream)
                 req.stream.driver_data = adapter
                 adapters[received.stream_id] = adapter
                 requests.append(req)
             elif cls is DataReceived or cls is StreamEnded:
-                waiter = adapters.get(cast(DataReceived, ev).stream_id)
+                waiter = adapters.get(ev.stream_id)  # type: ignore[attr-defined]
                 if waiter is not None:
                     waiter._wake_data()
             elif cls is StreamReset:
-                waiter = adapters.get(cast(StreamReset, ev).stream_id)
+                waiter = adapters.get(ev.stream_id)  # type: ignore[attr-defined]
                 if waiter is not None:
                     waiter._wake()
             elif cls is WindowUpdated:
-                updated_id = cast(WindowUpdated, ev).stream_id
+                updated_id = ev.stream_id  # type: ignore[attr-defined]
                 if updated_id:
                     waiter = adapters.get(updated_id)
                     if waiter is not None:
@@ -691,9 +691,9 @@ class AsyncHTTP2Connection(DriverAttributes):
                     for waiter in self._credit_waiters.values():
                         waiter._wake_credit()
             elif cls is RequestRejected:
-                proto.answer_rejected(cast(RequestRejected, ev))
+                proto.answer_rejected(ev)  # type: ignore[arg-type]
             elif cls is ConnectionTerminated:
-                terminated = cast(ConnectionTerminated, ev)
+                terminated: ConnectionTerminated = ev  # type: ignore[assignment]
                 if terminated.error is not None:
                     self.error = terminated.error
                 for waiter in adapters.values():

@@ -29,7 +29,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, cast
+from typing import Any
 
 from gunicorn.http.stream import Stream
 
@@ -635,7 +635,7 @@ class HTTP2ServerConnection(DriverAttributes):
         for ev in events:
             cls = type(ev)
             if cls is RequestReceived:
-                received = cast(RequestReceived, ev)
+                received: RequestReceived = ev  # type: ignore[assignment]
                 req = received.request
                 adapter = HTTP2StreamIO(self, req.stream)
                 req.stream.driver_data = adapter
@@ -643,12 +643,12 @@ class HTTP2ServerConnection(DriverAttributes):
                 req.body = HTTP2Body(adapter)
                 jobs.append((adapter, req))
             elif cls is DataReceived or cls is StreamEnded or cls is StreamReset:
-                waiter = adapters.get(cast(DataReceived, ev).stream_id)
+                waiter = adapters.get(ev.stream_id)  # type: ignore[attr-defined]
                 if waiter is not None and waiter.waiting:
                     assert waiter.cond is not None  # created before waiting is set
                     waiter.cond.notify()
             elif cls is WindowUpdated:
-                updated_id = cast(WindowUpdated, ev).stream_id
+                updated_id = ev.stream_id  # type: ignore[attr-defined]
                 if updated_id:
                     waiter = adapters.get(updated_id)
                     if waiter is not None and waiter.waiting:
@@ -660,7 +660,7 @@ class HTTP2ServerConnection(DriverAttributes):
                             assert adapter.cond is not None  # created before waiting is set
                             adapter.cond.notify()
             elif cls is RequestRejected:
-                proto.answer_rejected(cast(RequestRejected, ev))
+                proto.answer_rejected(ev)  # type: ignore[arg-type]
             elif cls is ConnectionTerminated:
                 for adapter in adapters.values():
                     if adapter.waiting:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from gunicorn.http.early_hints import check_early_hint
 from gunicorn.workers.netio import is_client_disconnect
 
 from .errors import HTTP2Error
@@ -102,6 +101,9 @@ def early_hints_sender(stream: Any, resp: Any) -> Callable[[Iterable[Any]], None
     """
 
     def send_early_hints(headers: Iterable[Any]) -> None:
+        # imported here: the asgi worker imports this module, never this path
+        from gunicorn.http.early_hints import check_early_hint
+
         pairs = [(name.lower(), value) for name, value in map(check_early_hint, headers)]
         if resp.headers_sent:
             return

@@ -396,4 +396,14 @@ _REASONS = {
 
 # gunicorn 25.0 names other code imports from this module
 from gunicorn.http.errors import ConfigurationProblem, ExpectationFailed, ForbiddenProxyRequest, InvalidHeader, InvalidHeaderName, InvalidHTTPVersion, InvalidProxyHeader, InvalidProxyLine, InvalidRequestLine, InvalidRequestMethod, InvalidSchemeHeaders, LimitRequestHeaders, LimitRequestLine, ObsoleteFolding, UnsupportedTransferCoding  # noqa: E402, F401, I001
-from gunicorn.http.wsgi import Response, default_environ  # noqa: E402, F401
+
+
+def __getattr__(name: str) -> Any:
+    # ``Response`` and ``default_environ`` (gunicorn 25.0 names) load the WSGI
+    # modules on first use, so that the arbiter and the asgi worker, which
+    # never use them, do not hold them in memory
+    if name in ("Response", "default_environ"):
+        from gunicorn.http import wsgi
+
+        return getattr(wsgi, name)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

@@ -141,6 +141,42 @@ def test_data_frames_split_at_the_peer_max_frame_size(peer):
     assert ["END_STREAM" in f.flags for f in frames] == [False, False, True]
 
 
+def test_large_responses_interleave_in_order_within_the_windows():
+    """Bodies of several frames on two streams, sent in turns: the client
+    (h2) takes every frame, each stream's octets arrive whole and in order,
+    END_STREAM only on the last frame, and both sides agree on the windows."""
+    peer = Peer()
+    peer.client.update_settings({SettingCodes.INITIAL_WINDOW_SIZE: 1 << 20})
+    peer.client.increment_flow_control_window(1 << 20)
+    peer.send()
+    peer.frames()
+    peer.request(1)
+    peer.request(3)
+    srv = peer.server
+    srv.send_headers(1, 200, [("content-length", "70000")])
+    srv.send_headers(3, 200, [])
+    one = bytes(range(256)) * 274  # 70144 octets, 70000 sent
+    three = bytes(reversed(range(256))) * 200
+    assert srv.send_data(1, one[:50000]) == 50000
+    assert srv.send_data(3, three[:33000]) == 33000
+    assert srv.send_data(1, one[50000:], end_stream=True) == 20144  # cut at 70000
+    assert srv.send_data(3, bytearray(three[33000:51200]), end_stream=True) == 18200
+    frames = of_type(peer.frames(), 0x0)
+    assert peer.client_alive
+    assert all(len(f.data) <= 16384 for f in frames)
+    for sid, body in ((1, one[:70000]), (3, three[:51200])):
+        mine = [f for f in frames if f.stream_id == sid]
+        assert b"".join(f.data for f in mine) == body
+        assert ["END_STREAM" in f.flags for f in mine] == [False] * (len(mine) - 1) + [True]
+        received = b"".join(e.data for e in peer.client_events
+                            if type(e).__name__ == "DataReceived" and e.stream_id == sid)
+        assert received == body
+    sent = 70000 + 51200
+    assert srv.h2_conn.outbound_flow_control_window == 65535 + (1 << 20) - sent
+    assert peer.client.inbound_flow_control_window == 65535 + (1 << 20) - sent
+    assert srv.active_streams == 0
+
+
 def test_connection_window_is_shared(peer):
     peer.request(1)
     peer.request(3)
