@@ -143,9 +143,10 @@ FLAG_PRIORITY = 0x20
 
 E = HTTP2ErrorCode
 _MAX_STREAM_ID = 2 ** 31 - 1
-# stream ids remembered for the "ignore frames after our RST_STREAM" and
-# "DATA after END_STREAM both ways" rules; older ones fall back to h2's rules
-_REMEMBERED_STREAMS = 1024
+# how far below the highest one a stream id is remembered for the "ignore
+# frames after our RST_STREAM" and "DATA after END_STREAM both ways" rules;
+# older ones fall back to h2's rules
+_REMEMBERED_SPAN = 1 << 15
 _OPEN_STATES = (StreamState.OPEN, StreamState.HALF_CLOSED_LOCAL)
 
 #: frame types whose length alone, read from the frame header, can be wrong:
@@ -331,10 +332,45 @@ class _BoundedEncoder(Encoder):
         Encoder.header_table_size.fset(self, min(int(value), ENCODER_TABLE_SIZE))  # type: ignore[attr-defined]
 
 
-def _remember(table: dict[int, None], stream_id: int) -> None:
-    table[stream_id] = None
-    if len(table) > _REMEMBERED_STREAMS:
-        del table[next(iter(table))]
+class _StreamIdWindow:
+    """A set of stream ids kept as one bit each over a sliding window of the
+    last ``_REMEMBERED_SPAN`` ids (RFC 9113 section 5.1, closed state).
+
+    An id more than the span below the highest one added is forgotten.  The
+    bits grow with the ids seen, up to span / 8 octets (4 KiB); a dict of
+    the last 1024 ids took about 70 KB per connection.
+    """
+
+    __slots__ = ("_bits", "_base")
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+        self._base = 0  # the stream id of bit 0, a multiple of 8
+
+    def add(self, stream_id: int) -> None:
+        off = stream_id - self._base
+        if off < 0:
+            return
+        bits = self._bits
+        byte = off >> 3
+        if byte >= len(bits):
+            cap = _REMEMBERED_SPAN >> 3
+            if byte >= cap:
+                # slide by a quarter of the window at least: O(1) amortized
+                drop = max(byte - cap + 1, cap >> 2)
+                del bits[:drop]
+                self._base += drop << 3
+                byte -= drop
+                off -= drop << 3
+            bits.extend(bytes(byte + 1 - len(bits)))
+        bits[byte] |= 1 << (off & 7)
+
+    def __contains__(self, stream_id: int) -> bool:
+        off = stream_id - self._base
+        if off < 0:
+            return False
+        byte = off >> 3
+        return byte < len(self._bits) and bool(self._bits[byte] >> (off & 7) & 1)
 
 
 class _H2Connection(H2Connection):
@@ -346,7 +382,7 @@ class _H2Connection(H2Connection):
     log.  h2 remembers how the last 65536 streams closed (several MB on a
     long-lived connection).  The late frames RFC 9113 section 5.1 tells an
     endpoint to ignore are recognised by HTTP2ServerProtocol's own tables
-    (the last 1024 streams); h2's memory only chooses between a stream and a
+    (stream ids up to 32768 below the highest); h2's memory only chooses between a stream and a
     connection error for older ones, so 256 are kept (about 30 KB per
     connection instead of 470 KB once 4096 streams have closed).
     """
@@ -545,8 +581,8 @@ class HTTP2ServerProtocol:
         self._block_strip = False
         self._verdict_sid = 0
         self._verdict = 0
-        self._local_reset: dict[int, None] = {}
-        self._closed_normally: dict[int, None] = {}
+        self._local_reset = _StreamIdWindow()
+        self._closed_normally = _StreamIdWindow()
 
     # -- state ------------------------------------------------------------------
 
@@ -951,7 +987,7 @@ class HTTP2ServerProtocol:
             return
         self._raw(_rst_frame(sid, code))
         if not self._is_idle(sid):
-            _remember(self._local_reset, sid)
+            self._local_reset.add(sid)
 
     # -- h2 ---------------------------------------------------------------------
 
@@ -1102,7 +1138,7 @@ class HTTP2ServerProtocol:
         code = int(ev.error_code) if ev.error_code is not None else E.NO_ERROR
         if not ev.remote_reset:
             # h2 reset it (STREAM_CLOSED, FLOW_CONTROL_ERROR): the peer caused it
-            _remember(self._local_reset, sid)
+            self._local_reset.add(sid)
             if not self._count_reset("streams reset because of peer errors"):
                 return
         stream = self.streams.pop(sid, None)
@@ -1170,7 +1206,7 @@ class HTTP2ServerProtocol:
             self.h2_conn.reset_stream(sid, code)
         except (H2Error, KeyError):
             self._raw(_rst_frame(sid, code))
-        _remember(self._local_reset, sid)
+        self._local_reset.add(sid)
 
     def _reset(self, stream: HTTP2Stream, code: int, *, provoked: bool = False,
                event: bool = False) -> None:
@@ -1199,7 +1235,7 @@ class HTTP2ServerProtocol:
         if credit:
             self._ack(sid, credit)
         if normally:
-            _remember(self._closed_normally, sid)
+            self._closed_normally.add(sid)
 
     def _connection_error(self, code: int, message: str) -> None:
         """Send GOAWAY(code) and end the connection (RFC 9113 section 5.4.1)."""

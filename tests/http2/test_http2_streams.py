@@ -281,3 +281,36 @@ def test_finished_streams_are_not_held_and_late_frames_on_them_are_ignored():
         assert goaway(frames) is None and not rst_codes(frames)
     # the connection still serves
     assert of_event(peer.request(2 * 1200 + 1), ev.RequestReceived)
+    # one bit per stream id remembers how they closed
+    assert len(server._closed_normally._bits) <= 2 * 1200 // 8 + 1
+    # DATA after END_STREAM both ways, 1,000 streams back: STREAM_CLOSED
+    closed = terminated(peer.send(raw_frame(0x0, 0x1, old, b"x")))
+    assert closed is not None and closed.error_code == C.STREAM_CLOSED
+
+
+def test_stream_id_window_slides_over_the_last_ids():
+    """The closed-stream memory: exact membership for ids (odd, even, out of
+    order) up to _REMEMBERED_SPAN below the highest added, bounded size."""
+    from gunicorn.http2.core import _REMEMBERED_SPAN, _StreamIdWindow
+
+    window = _StreamIdWindow()
+    assert 1 not in window and 0 not in window and -5 not in window
+    for sid in (7, 3, 1, 9, 4):
+        window.add(sid)
+    assert [sid for sid in range(12) if sid in window] == [1, 3, 4, 7, 9]
+    added = set()
+    for sid in range(11, 6 * _REMEMBERED_SPAN, 6):
+        window.add(sid)
+        added.add(sid)
+    top = max(added)
+    for sid in range(top - _REMEMBERED_SPAN + 1, top + 50):
+        assert (sid in window) is (sid in added), sid
+    # forgotten below the span, never a wrong "yes"
+    assert 1 not in window and 11 not in window
+    assert all(sid in added for sid in range(0, top + 1, 1) if sid in window)
+    assert len(window._bits) <= _REMEMBERED_SPAN // 8
+    window.add(5)  # far below the window: ignored
+    assert 5 not in window
+    window.add(top + 10 * _REMEMBERED_SPAN + 1)  # a jump: the window moves
+    assert top + 10 * _REMEMBERED_SPAN + 1 in window and top not in window
+    assert len(window._bits) <= _REMEMBERED_SPAN // 8
