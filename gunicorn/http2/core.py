@@ -83,6 +83,7 @@ from h2.exceptions import (
 from h2.settings import SettingCodes, Settings
 from hpack import Decoder, Encoder
 from hpack.exceptions import HPACKError, OversizedHeaderListError
+from hpack.table import HeaderTable
 from hyperframe.exceptions import InvalidDataError, InvalidFrameError, InvalidPaddingError
 from hyperframe.frame import Frame, RstStreamFrame
 
@@ -255,6 +256,40 @@ class _Bucket:
         return True
 
 
+class _VersionedTable(HeaderTable):
+    """hpack's header table with a count of its changes (entries added,
+    size changed).
+
+    HPACK coding is a function of the field block and the table: a block
+    that left the count unchanged (every field indexed or not indexed, no
+    size update) encodes or decodes to the same result while the count
+    stays, which is what lets the coders below reuse results.  A browser or
+    a client library sends the same request fields again and again, and an
+    application the same response fields; hpack spends 10-12 us on each.
+    """
+
+    version = 0
+
+    def add(self, name: bytes, value: bytes) -> None:
+        self.version += 1
+        HeaderTable.add(self, name, value)
+
+    @property  # type: ignore[override]
+    def maxsize(self) -> int:
+        return self._maxsize
+
+    @maxsize.setter
+    def maxsize(self, value: int) -> None:
+        self.version += 1
+        HeaderTable.maxsize.fset(self, value)  # type: ignore[attr-defined]
+
+
+# the most field blocks remembered per coder (only those that left the
+# table as it was, and only until the table changes), and the largest one
+_CODING_CACHE_SIZE = 16
+_CODING_CACHE_BLOCK = 1024
+
+
 class _CapturingDecoder(Decoder):
     """HPACK decoder that keeps each decoded field block for the protocol and
     hands ``h2`` an empty list.
@@ -271,9 +306,14 @@ class _CapturingDecoder(Decoder):
     def __init__(self, hard_limit: int) -> None:
         self._hard_limit = hard_limit
         super().__init__()
+        self._table = self.header_table = _VersionedTable()
         self.captured: list[Any] | None = None
         self.error = 0
         self.error_message = ""
+        # field blocks that left the table unchanged -> their fields, valid
+        # for _cache_state (table version, allowed table size)
+        self._cache: dict[bytes, tuple[Any, ...]] = {}
+        self._cache_state: tuple[int, int] = (-1, 0)
 
     def _ignore_limit(self, value: int) -> None:
         # h2 copies the advertised setting here on SETTINGS ACK; the advertised
@@ -286,6 +326,17 @@ class _CapturingDecoder(Decoder):
         attrgetter("_hard_limit"), _ignore_limit)
 
     def decode(self, data: Any, raw: bool = False) -> list[Any]:
+        table = self._table
+        state = (table.version, self.max_allowed_table_size)
+        cache = self._cache
+        if state != self._cache_state:
+            cache.clear()
+            self._cache_state = state
+        elif type(data) is bytes:
+            known = cache.get(data)
+            if known is not None:
+                self.captured = list(known)
+                return []
         try:
             headers = super().decode(data, raw=True)
         except OversizedHeaderListError:
@@ -297,7 +348,10 @@ class _CapturingDecoder(Decoder):
             self.error_message = "HPACK decoding error: %s" % (exc,)
             return []
         # hpack returns a new list; anything else is copied into one
-        self.captured = headers if type(headers) is list else list(headers)
+        captured = self.captured = headers if type(headers) is list else list(headers)
+        if (table.version == state[0] and type(data) is bytes
+                and len(data) <= _CODING_CACHE_BLOCK and len(cache) < _CODING_CACHE_SIZE):
+            cache[data] = tuple(captured)
         return []
 
     def take(self) -> list[Any]:
@@ -323,6 +377,14 @@ class _BoundedEncoder(Encoder):
     update), a larger one is cut to the bound.
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._table = self.header_table = _VersionedTable()
+        # lists of plain (name, value) tuples that left the table unchanged
+        # -> their block, valid while the table version is _cache_version
+        self._cache: dict[tuple[Any, ...], bytes] = {}
+        self._cache_version = -1
+
     @property  # type: ignore[override]
     def header_table_size(self) -> int:
         return self.header_table.maxsize
@@ -330,6 +392,37 @@ class _BoundedEncoder(Encoder):
     @header_table_size.setter
     def header_table_size(self, value: int) -> None:
         Encoder.header_table_size.fset(self, min(int(value), ENCODER_TABLE_SIZE))  # type: ignore[attr-defined]
+
+    def encode(self, headers: Any, huffman: bool = True) -> bytes:
+        """hpack's ``encode``; a list of plain tuples encoded before, while
+        the table has not changed since, gets the same block again."""
+        table = self._table
+        key = None
+        if type(headers) is list and huffman and not table.resized \
+                and set(map(type, headers)) == _PLAIN:
+            # plain tuples only: a NeverIndexedHeaderTuple compares equal to
+            # a tuple but encodes differently
+            version = table.version
+            cache = self._cache
+            if version != self._cache_version:
+                cache.clear()
+                self._cache_version = version
+            key = tuple(headers)
+            try:
+                known = cache.get(key)
+            except TypeError:  # an unhashable value: hpack decides
+                key = None
+            else:
+                if known is not None:
+                    return known
+        block = super().encode(headers, huffman)
+        if key is not None and table.version == self._cache_version \
+                and len(block) <= _CODING_CACHE_BLOCK and len(self._cache) < _CODING_CACHE_SIZE:
+            self._cache[key] = block
+        return block
+
+
+_PLAIN = {tuple}
 
 
 class _StreamIdWindow:
