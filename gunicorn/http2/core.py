@@ -149,6 +149,11 @@ _MAX_STREAM_ID = 2 ** 31 - 1
 # older ones fall back to h2's rules
 _REMEMBERED_SPAN = 1 << 15
 _OPEN_STATES = (StreamState.OPEN, StreamState.HALF_CLOSED_LOCAL)
+# the states as module globals: member access on an Enum class is a
+# slow attribute lookup in Python 3.11, and these are read per frame
+_OPEN, _CLOSED = StreamState.OPEN, StreamState.CLOSED
+_HALF_CLOSED_LOCAL = StreamState.HALF_CLOSED_LOCAL
+_HALF_CLOSED_REMOTE = StreamState.HALF_CLOSED_REMOTE
 
 #: frame types whose length alone, read from the frame header, can be wrong:
 #: a connection error of type FRAME_SIZE_ERROR (RFC 9113 sections 4.2, 6.4,
@@ -756,7 +761,7 @@ class HTTP2ServerProtocol:
         self.h2_conn.initiate_upgrade_connection(base64.urlsafe_b64encode(payload))
         self._local_settings()
         stream = self.stream_class(1, self)
-        stream.state = StreamState.HALF_CLOSED_REMOTE
+        stream.state = _HALF_CLOSED_REMOTE
         stream.request_complete = True
         if body:
             stream._body += body
@@ -1223,7 +1228,7 @@ class HTTP2ServerProtocol:
         req = stream.request
         if req is not None:
             self._emit(StreamEnded(ev.stream_id, tuple(req.trailers)))
-        if stream.state is StreamState.CLOSED:
+        if stream.state is _CLOSED:
             self._closed(stream, normally=True)
 
     def _on_stream_reset(self, ev: h2e.StreamReset) -> None:
@@ -1303,7 +1308,7 @@ class HTTP2ServerProtocol:
 
     def _reset(self, stream: HTTP2Stream, code: int, *, provoked: bool = False,
                event: bool = False) -> None:
-        if stream.state is StreamState.CLOSED:
+        if stream.state is _CLOSED:
             return
         sid = stream.stream_id
         self._h2_reset(sid, code)
@@ -1318,7 +1323,7 @@ class HTTP2ServerProtocol:
                 normally: bool = False) -> None:
         """Forget a closed stream; give back the connection credit of its unread body."""
         sid = stream.stream_id
-        stream.state = StreamState.CLOSED
+        stream.state = _CLOSED
         if code is not None:
             stream.reset_code = code
             stream.reset_remote = remote
@@ -1348,7 +1353,7 @@ class HTTP2ServerProtocol:
         if last is None:
             last = self.h2_conn.highest_inbound_stream_id
         for stream in list(self.streams.values()):
-            stream.state = StreamState.CLOSED
+            stream.state = _CLOSED
             stream.reset_code = code if code else E.CANCEL
             stream.reset_remote = remote
             stream._drop_body()
@@ -1594,10 +1599,10 @@ class HTTP2ServerProtocol:
     def _local_end(self, stream: HTTP2Stream) -> None:
         """Our END_STREAM went out."""
         stream.response_complete = True
-        if stream.state is StreamState.HALF_CLOSED_REMOTE:
+        if stream.state is _HALF_CLOSED_REMOTE:
             self._closed(stream, normally=True)
-        elif stream.state is StreamState.OPEN:
-            stream.state = StreamState.HALF_CLOSED_LOCAL
+        elif stream.state is _OPEN:
+            stream.state = _HALF_CLOSED_LOCAL
             if getattr(stream.request, "protocol", None) is not None:
                 # an extended CONNECT tunnel (RFC 8441): our END_STREAM ends
                 # our half of the byte stream; the client ends its own

@@ -43,6 +43,11 @@ class StreamState(Enum):
 
 _RECEIVING = (StreamState.OPEN, StreamState.HALF_CLOSED_LOCAL)
 _SENDING = (StreamState.OPEN, StreamState.HALF_CLOSED_REMOTE)
+# the states as module globals: member access on an Enum class is a
+# slow attribute lookup in Python 3.11, and these are read per frame
+_IDLE, _OPEN, _CLOSED = StreamState.IDLE, StreamState.OPEN, StreamState.CLOSED
+_HALF_CLOSED_LOCAL = StreamState.HALF_CLOSED_LOCAL
+_HALF_CLOSED_REMOTE = StreamState.HALF_CLOSED_REMOTE
 
 
 def _code_name(code: int) -> str:
@@ -157,7 +162,7 @@ class HTTP2Stream:
     @property
     def is_closed(self) -> bool:
         """True once the stream is closed (ended both ways or reset)."""
-        return self.state is StreamState.CLOSED
+        return self.state is _CLOSED
 
     @property
     def window_size(self) -> int:
@@ -216,7 +221,7 @@ class HTTP2Stream:
         PROTOCOL_ERROR) when RFC 9113 section 8 calls the request malformed,
         HTTP2StreamError(STREAM_CLOSED) when the stream is not idle.
         """
-        if self.state is not StreamState.IDLE:
+        if self.state is not _IDLE:
             raise HTTP2StreamError(self.stream_id, "request headers on a stream in state %s"
                                    % self.state.value, HTTP2ErrorCode.STREAM_CLOSED)
         checked = check_request_fields(
@@ -231,7 +236,7 @@ class HTTP2Stream:
         self.content_length = checked.content_length
         self.list_size = checked.list_size
         self.request_headers = list(checked.pseudo.items()) + checked.fields
-        self.state = StreamState.OPEN
+        self.state = _OPEN
         if end_stream:
             self._remote_ended()
 
@@ -276,10 +281,10 @@ class HTTP2Stream:
 
     def _remote_ended(self) -> None:
         self.request_complete = True
-        if self.state is StreamState.OPEN:
-            self.state = StreamState.HALF_CLOSED_REMOTE
-        elif self.state is StreamState.HALF_CLOSED_LOCAL:
-            self.state = StreamState.CLOSED
+        if self.state is _OPEN:
+            self.state = _HALF_CLOSED_REMOTE
+        elif self.state is _HALF_CLOSED_LOCAL:
+            self.state = _CLOSED
 
     # -- request body source --------------------------------------------------
 
@@ -317,7 +322,7 @@ class HTTP2Stream:
             if self.body_error is not None:
                 raise self.body_error
             return b""
-        if self.reset_code is not None or self.state is StreamState.CLOSED:
+        if self.reset_code is not None or self.state is _CLOSED:
             raise HTTP2StreamError(self.stream_id, "stream reset before the request body ended",
                                    self.reset_code if self.reset_code is not None
                                    else HTTP2ErrorCode.CANCEL)
@@ -333,7 +338,7 @@ class HTTP2Stream:
         collector (a higher peak RSS under load) instead of being freed by
         reference counting.  An open stream keeps them: the protocol may
         still deliver events for it."""
-        if self.state is StreamState.CLOSED:
+        if self.state is _CLOSED:
             self.request = None
             self.driver_data = None
 
@@ -351,7 +356,7 @@ class HTTP2Stream:
         if conn is None:
             raise HTTP2StreamError(self.stream_id, "stream has no connection",
                                    HTTP2ErrorCode.INTERNAL_ERROR)
-        if self.state is StreamState.CLOSED:
+        if self.state is _CLOSED:
             code = self.reset_code
             if code is None or (code == HTTP2ErrorCode.NO_ERROR and self.response_complete):
                 raise HTTP2StreamError(self.stream_id, "stream is closed",
@@ -489,7 +494,7 @@ class HTTP2Stream:
     def reset(self, error_code: int = HTTP2ErrorCode.CANCEL) -> None:
         """Reset the stream (RST_STREAM with *error_code*); no-op once closed."""
         if self.connection is None:
-            self.state = StreamState.CLOSED
+            self.state = _CLOSED
             self.reset_code = error_code
             self._drop_body()
             return
@@ -497,5 +502,5 @@ class HTTP2Stream:
 
     def close(self) -> None:
         """Release the stream: reset it with CANCEL if it is still open."""
-        if self.state is not StreamState.CLOSED:
+        if self.state is not _CLOSED:
             self.reset(HTTP2ErrorCode.CANCEL)
