@@ -12,20 +12,24 @@ requests per second do):
   or normalisation) receives each batch and answers every request with a
   HEADERS frame (status, server, date, content-type, content-length) and one
   14-byte DATA frame ending the stream.  No sockets, TLS, threads or WSGI:
-  the least any server built on ``h2`` spends per request.
+  what a server that uses ``h2`` as it comes spends per request.
 * ``core``: the same loop through this project's sans-IO protocol
   (``gunicorn.http2.core.HTTP2ServerProtocol``: frame checks, flood limits,
   request validation and the ``HTTP2Request`` every worker gets), answering
   with ``send_headers`` and ``send_data``: what every worker pays before
-  its own I/O, threads or tasks and the WSGI/ASGI call.
+  its own I/O, threads or tasks and the WSGI/ASGI call.  It can come out
+  below the h2 floor: the core feeds h2 one frame at a time and reuses
+  HPACK results while the dynamic table is unchanged, where plain ``h2``
+  buffers frames and encodes and decodes every field block again.
 * ``server``: one worker of a real server (``-k gthread --threads 4`` or
   ``-k asgi``, ``--http-protocols h2,h1`` over TLS, serving
   ``benchmarks/bench_app.py`` / ``bench_asgi_app.py``) under ``h2load -c10
   -m10``; the worker's CPU time (``/proc/PID/stat``) over the measured
   requests, after a warm-up run.
 
-If the floor is more than half of upstream's figure, no server built on
-``h2`` can serve twice upstream's requests per second on one core.
+If the floor is more than half of upstream's figure, no server that uses
+``h2`` as it comes can serve twice upstream's requests per second on one
+core.
 
 Usage::
 
