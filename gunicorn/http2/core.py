@@ -290,9 +290,12 @@ class _VersionedTable(HeaderTable):
 
 
 # the most field blocks remembered per coder (only those that left the
-# table as it was, and only until the table changes), and the largest one
+# table as it was, and only until the table changes), the largest one and
+# the most fields in one: a peer that repeats blocks of indexed fields
+# holds at most 16 x 64 small tuples per connection this way
 _CODING_CACHE_SIZE = 16
 _CODING_CACHE_BLOCK = 1024
+_CODING_CACHE_FIELDS = 64
 
 
 class _CapturingDecoder(Decoder):
@@ -355,7 +358,8 @@ class _CapturingDecoder(Decoder):
         # hpack returns a new list; anything else is copied into one
         captured = self.captured = headers if type(headers) is list else list(headers)
         if (table.version == state[0] and type(data) is bytes
-                and len(data) <= _CODING_CACHE_BLOCK and len(cache) < _CODING_CACHE_SIZE):
+                and len(data) <= _CODING_CACHE_BLOCK and len(captured) <= _CODING_CACHE_FIELDS
+                and len(cache) < _CODING_CACHE_SIZE):
             cache[data] = tuple(captured)
         return []
 
@@ -404,7 +408,7 @@ class _BoundedEncoder(Encoder):
         table = self._table
         key = None
         if type(headers) is list and huffman and not table.resized \
-                and set(map(type, headers)) == _PLAIN:
+                and len(headers) <= _CODING_CACHE_FIELDS and set(map(type, headers)) == _PLAIN:
             # plain tuples only: a NeverIndexedHeaderTuple compares equal to
             # a tuple but encodes differently
             version = table.version

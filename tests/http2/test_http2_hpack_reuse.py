@@ -110,3 +110,32 @@ def test_decoder_reuse_follows_the_table():
     dec.take()
     dec.decode(indexed)  # the same bytes name the new entry
     assert dec.take() == [(b"x-b", b"22")]
+
+
+def test_reuse_is_bounded():
+    """At most 16 blocks per coder, none with more than 64 fields or over
+    1 KiB: a peer repeating blocks cannot make a connection hold more."""
+    from gunicorn.http2.core import (
+        _CODING_CACHE_BLOCK,
+        _CODING_CACHE_FIELDS,
+        _CODING_CACHE_SIZE,
+    )
+
+    writer = Encoder()
+    dec = _CapturingDecoder(1 << 24)
+    dec.decode(writer.encode([(b"x-a", b"1")]))
+    many = writer.encode([(b"x-a", b"1")] * (_CODING_CACHE_FIELDS + 1))
+    dec.decode(many)
+    assert len(dec.take()) == _CODING_CACHE_FIELDS + 1 and not dec._cache
+    for n in range(1, 3 * _CODING_CACHE_SIZE):
+        dec.decode(writer.encode([(b":status", b"200")] * (n % 40 + 1) + [(b"x-a", b"1")] * (n // 40)))
+    assert 0 < len(dec._cache) <= _CODING_CACHE_SIZE
+    assert all(len(block) <= _CODING_CACHE_BLOCK and len(fields) <= _CODING_CACHE_FIELDS
+               for block, fields in dec._cache.items())
+    enc = _BoundedEncoder()
+    enc.encode([(b"x-a", b"1")])
+    enc.encode([(b"x-a", b"1")] * (_CODING_CACHE_FIELDS + 1))
+    assert not enc._cache
+    for n in range(3 * _CODING_CACHE_SIZE):
+        enc.encode([(b":status", b"200")] * (n + 1))
+    assert len(enc._cache) == _CODING_CACHE_SIZE
