@@ -16,6 +16,7 @@ no surrounding whitespace in values (section 8.2.1).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -373,17 +374,42 @@ def _regular_block(headers: Iterable[tuple[Any, Any]], out: list[Any], *,
     return length
 
 
+# (second, IMF-fixdate bytes) of the last Date field made
+_DATE: list[Any] = [0, b""]
+
+
+def _date_value() -> bytes:
+    """The current time as an IMF-fixdate (RFC 9110 section 5.6.7), made at
+    most once per second."""
+    now = int(time.time())
+    if _DATE[0] != now:
+        from gunicorn.http.core.serialize import http_date_cached
+
+        _DATE[:] = [now, http_date_cached().encode("latin-1")]
+    value: bytes = _DATE[1]
+    return value
+
+
 def response_head(status: int, headers: Iterable[tuple[Any, Any]]) -> tuple[list[Any], bytes | None]:
     """``response_block(status, headers)`` and the first content-length value
     in it (bytes, None when there is none)."""
     if not 200 <= status <= 999:
         raise ValueError("invalid final status %r" % (status,))
     block: list[Any] = [(b":status", b"%d" % status)]
-    return block, _regular_block(headers, block, trailers=False)
+    length = _regular_block(headers, block, trailers=False)
+    for field in block:
+        if field[0] == b"date":
+            break
+    else:
+        # "An origin server with a clock MUST generate a Date header field"
+        # (RFC 9110 section 6.6.1), as the HTTP/1.1 path does
+        block.append((b"date", _date_value()))
+    return block, length
 
 
 def response_block(status: int, headers: Iterable[tuple[Any, Any]]) -> list[Any]:
-    """The HPACK input for a response head: ``:status`` then the lowercased fields.
+    """The HPACK input for a response head: ``:status``, the lowercased
+    fields, then ``date`` (now) unless they have one (RFC 9110 section 6.6.1).
 
     *headers* are (name, value) pairs of str (or bytes, read as latin-1);
     connection-specific fields (connection, keep-alive, proxy-connection,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from email.utils import parsedate_to_datetime
+
 import pytest
 
 from gunicorn.http.core.framing import BODY_CHUNKED, BODY_LENGTH, BODY_NONE
@@ -20,8 +23,12 @@ def test_send_head_keywords(peer):
     stream.send_data(b"abc")
     stream.end()
     head = of_type(peer.frames(), 0x1)[0]
-    assert head.headers == [(b":status", b"200"), (b"content-type", b"text/plain"),
-                            (b"content-length", b"3"), (b"server", b"gunicorn")]
+    assert head.headers[:4] == [(b":status", b"200"), (b"content-type", b"text/plain"),
+                                (b"content-length", b"3"), (b"server", b"gunicorn")]
+    # RFC 9110 section 6.6.1, as on HTTP/1.1
+    (name, value), = head.headers[4:]
+    assert name == b"date" and abs(parsedate_to_datetime(value.decode()).timestamp()
+                                   - time.time()) < 5
     assert stream.keep_alive
     stream.request_close()
     stream.flush()

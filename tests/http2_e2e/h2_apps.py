@@ -116,5 +116,8 @@ def app(environ, start_response):
         return fail()
     if path == "/error":
         raise RuntimeError("boom")
+    if path == "/dated":
+        start_response("200 OK", [("Date", "Sun, 06 Nov 1994 08:49:37 GMT")])
+        return [b"old"]
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
     return [b"hello"]

@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import time
+from email.utils import parsedate_to_datetime
 
 import httpx
 import pytest
@@ -72,6 +73,19 @@ def test_httpx_get_post_large(h2_server, tls_files):
 
 
 # -- concurrency and fairness --------------------------------------------------------
+
+
+def test_responses_carry_one_date_field(h2_server, tls_files):
+    """RFC 9110 section 6.6.1: a Date field on every response, the server's
+    own (an application's Date is replaced, as on HTTP/1.1), never two."""
+    base = h2_server.url
+    for client in (_httpx(tls_files), httpx.Client(verify=tls_files.client_context(), timeout=20)):
+        with client as c:
+            for path in ("/", "/dated"):
+                r = c.get(base + path)
+                assert r.status_code == 200
+                (date,) = r.headers.get_list("date")
+                assert abs(parsedate_to_datetime(date).timestamp() - time.time()) < 10
 
 
 def test_100_concurrent_streams_wait_on_each_other(h2_server, tls_files):
