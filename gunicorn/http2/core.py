@@ -109,7 +109,14 @@ from .events import (
 )
 from .fields import informational_block, response_head, trailer_block
 from .request import HTTP2Request, check_trailer_policy
-from .stream import HTTP2Stream, StreamState
+from .stream import (  # the states as globals: read per frame
+    _CLOSED,
+    _HALF_CLOSED_LOCAL,
+    _HALF_CLOSED_REMOTE,
+    _OPEN,
+    _RECEIVING,
+    HTTP2Stream,
+)
 
 __all__ = [
     "PREFACE",
@@ -148,12 +155,6 @@ _MAX_STREAM_ID = 2 ** 31 - 1
 # frames after our RST_STREAM" and "DATA after END_STREAM both ways" rules;
 # older ones fall back to h2's rules
 _REMEMBERED_SPAN = 1 << 15
-_OPEN_STATES = (StreamState.OPEN, StreamState.HALF_CLOSED_LOCAL)
-# the states as module globals: member access on an Enum class is a
-# slow attribute lookup in Python 3.11, and these are read per frame
-_OPEN, _CLOSED = StreamState.OPEN, StreamState.CLOSED
-_HALF_CLOSED_LOCAL = StreamState.HALF_CLOSED_LOCAL
-_HALF_CLOSED_REMOTE = StreamState.HALF_CLOSED_REMOTE
 
 #: frame types whose length alone, read from the frame header, can be wrong:
 #: a connection error of type FRAME_SIZE_ERROR (RFC 9113 sections 4.2, 6.4,
@@ -279,14 +280,11 @@ class _VersionedTable(HeaderTable):
         self.version += 1
         HeaderTable.add(self, name, value)
 
-    @property  # type: ignore[override]
-    def maxsize(self) -> int:
-        return self._maxsize
-
-    @maxsize.setter
-    def maxsize(self, value: int) -> None:
+    def _resize(self, value: int) -> None:
         self.version += 1
         HeaderTable.maxsize.fset(self, value)  # type: ignore[attr-defined]
+
+    maxsize = property(HeaderTable.maxsize.fget, _resize)  # type: ignore[assignment, attr-defined]
 
 
 # the most field blocks remembered per coder (only those that left the
@@ -944,7 +942,7 @@ class HTTP2ServerProtocol:
                 verdict = verdict or E.REFUSED_STREAM
         elif sid:
             stream = self.streams.get(sid)
-            if stream is not None and stream.state in _OPEN_STATES:
+            if stream is not None and stream.state in _RECEIVING:
                 if not flags & FLAG_END_STREAM:
                     # a second HEADERS frame must end the stream (RFC 9113 8.1)
                     self._reset(stream, E.PROTOCOL_ERROR, provoked=True, event=True)

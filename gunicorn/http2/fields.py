@@ -16,11 +16,12 @@ no surrounding whitespace in values (section 8.2.1).
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable
 from typing import Any
 
 from hpack import NeverIndexedHeaderTuple
+
+from gunicorn.http.core.serialize import http_date_cached
 
 from .errors import HTTP2ErrorCode, HTTP2StreamError
 
@@ -374,22 +375,6 @@ def _regular_block(headers: Iterable[tuple[Any, Any]], out: list[Any], *,
     return length
 
 
-# (second, IMF-fixdate bytes) of the last Date field made
-_DATE: list[Any] = [0, b""]
-
-
-def _date_value() -> bytes:
-    """The current time as an IMF-fixdate (RFC 9110 section 5.6.7), made at
-    most once per second."""
-    now = int(time.time())
-    if _DATE[0] != now:
-        from gunicorn.http.core.serialize import http_date_cached
-
-        _DATE[:] = [now, http_date_cached().encode("latin-1")]
-    value: bytes = _DATE[1]
-    return value
-
-
 def response_head(status: int, headers: Iterable[tuple[Any, Any]]) -> tuple[list[Any], bytes | None]:
     """``response_block(status, headers)`` and the first content-length value
     in it (bytes, None when there is none)."""
@@ -403,7 +388,7 @@ def response_head(status: int, headers: Iterable[tuple[Any, Any]]) -> tuple[list
     else:
         # "An origin server with a clock MUST generate a Date header field"
         # (RFC 9110 section 6.6.1), as the HTTP/1.1 path does
-        block.append((b"date", _date_value()))
+        block.append((b"date", http_date_cached().encode("latin-1")))
     return block, length
 
 

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from gunicorn import util
+from gunicorn.http.core.serialize import reason_phrase
 from gunicorn.workers import netio
 from gunicorn.workers.process import (
     arm_exit_deadline,
@@ -381,27 +382,16 @@ class Worker:
 
 _NO_URI = object()
 
-
-_REASONS = {
-    400: "Bad Request",
-    403: "Forbidden",
-    413: "Content Too Large",
-    414: "URI Too Long",
-    417: "Expectation Failed",
-    431: "Request Header Fields Too Large",
-    500: "Internal Server Error",
-    501: "Not Implemented",
-}
-
+# the statuses our errors answer with; any other falls back to Bad Request
+_REASONS = {code: reason_phrase(code) for code in (400, 403, 413, 414, 417, 431, 500, 501)}
 
 # gunicorn 25.0 names other code imports from this module
 from gunicorn.http.errors import ConfigurationProblem, ExpectationFailed, ForbiddenProxyRequest, InvalidHeader, InvalidHeaderName, InvalidHTTPVersion, InvalidProxyHeader, InvalidProxyLine, InvalidRequestLine, InvalidRequestMethod, InvalidSchemeHeaders, LimitRequestHeaders, LimitRequestLine, ObsoleteFolding, UnsupportedTransferCoding  # noqa: E402, F401, I001
 
 
 def __getattr__(name: str) -> Any:
-    # ``Response`` and ``default_environ`` (gunicorn 25.0 names) load the WSGI
-    # modules on first use, so that the arbiter and the asgi worker, which
-    # never use them, do not hold them in memory
+    # ``Response`` and ``default_environ`` load the WSGI modules on first use:
+    # the arbiter and the asgi worker never use them
     if name in ("Response", "default_environ"):
         from gunicorn.http import wsgi
 
