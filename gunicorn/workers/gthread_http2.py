@@ -9,12 +9,15 @@ each request that arrives becomes one pool job running the application
 (``_h2_run_stream``), so the streams of one connection run concurrently and
 share the pool fairly with every other connection, also with ``--threads 1``.
 
-Application threads write through their stream's ``HTTP2StreamIO`` under the
-same lock with non-blocking socket calls; what the socket does not take is
-written by the loop on EPOLLOUT.  Why one lock for reads and writes rather
-than a writer thread: on TLS the ``SSLSocket`` must never be read and written
-by two threads at once, and writing directly from the application thread
-saves a loop wake-up per response (the common case: the socket takes it all).
+Application threads send through their stream's ``HTTP2StreamIO`` under the
+same lock.  A response handed over whole (its head with up to 64 KiB of
+content) is queued, up to 1 MiB per connection, and the loop writes what
+every stream queued in one go on EPOLLOUT: a thread writing it itself would
+hold the lock through the TLS write while the loop waits on it, and would
+wake the peer once per response.  Longer content is written by the
+application thread as it is produced (non-blocking; the rest again on
+EPOLLOUT).  One lock for reads and writes: on TLS the ``SSLSocket`` must
+never be read and written by two threads at once.
 
 Lifecycle: idle connections (no stream for ``keepalive`` seconds, or the
 timeout when keep-alive is off) get GOAWAY and are closed; a peer that does

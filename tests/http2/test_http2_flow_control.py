@@ -141,10 +141,9 @@ def test_data_frames_split_at_the_peer_max_frame_size(peer):
     assert ["END_STREAM" in f.flags for f in frames] == [False, False, True]
 
 
-def test_large_responses_interleave_in_order_within_the_windows():
-    """Bodies of several frames on two streams, sent in turns: the client
-    (h2) takes every frame, each stream's octets arrive whole and in order,
-    END_STREAM only on the last frame, and both sides agree on the windows."""
+def _two_streams_with_wide_windows() -> Peer:
+    """A peer whose windows (connection and streams) are 1 MiB wider, with
+    requests open on streams 1 and 3."""
     peer = Peer()
     peer.client.update_settings({SettingCodes.INITIAL_WINDOW_SIZE: 1 << 20})
     peer.client.increment_flow_control_window(1 << 20)
@@ -152,6 +151,14 @@ def test_large_responses_interleave_in_order_within_the_windows():
     peer.frames()
     peer.request(1)
     peer.request(3)
+    return peer
+
+
+def test_large_responses_interleave_in_order_within_the_windows():
+    """Bodies of several frames on two streams, sent in turns: the client
+    (h2) takes every frame, each stream's octets arrive whole and in order,
+    END_STREAM only on the last frame, and both sides agree on the windows."""
+    peer = _two_streams_with_wide_windows()
     srv = peer.server
     srv.send_headers(1, 200, [("content-length", "70000")])
     srv.send_headers(3, 200, [])
@@ -315,3 +322,34 @@ def test_sending_on_a_reset_stream_raises(peer):
     assert info.value.error_code == C.CANCEL
     assert "reset by the peer" in str(info.value)
     assert stream.window_size == 0
+
+
+def test_bytes_payloads_wait_by_reference_and_others_as_copies():
+    """``take_output`` hands DATA payloads of immutable bytes over as views
+    of the application's object (no copy while they wait to be written);
+    a bytearray is copied, so changing it afterwards changes nothing sent.
+    Joined, the output is what ``data_to_send`` returns."""
+    peer = _two_streams_with_wide_windows()
+    srv = peer.server
+    srv.data_to_send()
+    body = bytes(range(256)) * 200  # 51,200 octets: four frames
+    srv.send_headers(1, 200, [("content-length", str(len(body)))])
+    assert srv.send_data(1, body, end_stream=True) == len(body)
+    chunks = srv.take_output()
+    views = [c for c in chunks if isinstance(c, memoryview)]
+    assert views and all(v.obj is body for v in views)
+    assert sum(len(v) for v in views) == len(body)
+    mutable = bytearray(b"a" * 40000)
+    srv.send_headers(3, 200, [])
+    assert srv.send_data(3, mutable, end_stream=True) == 40000
+    chunks += srv.take_output()
+    assert not any(isinstance(c, memoryview) and c.obj is mutable for c in chunks)
+    mutable[:] = b"b" * 40000
+    assert srv.take_output() == []
+    events = peer.client.receive_data(b"".join(chunks))
+    got = {1: b"", 3: b""}
+    for e in events:
+        if type(e).__name__ == "DataReceived":
+            got[e.stream_id] += e.data
+    assert got == {1: body, 3: b"a" * 40000}
+    assert [type(e).__name__ for e in events].count("StreamEnded") == 2

@@ -4,10 +4,12 @@ method names), against an ``h2`` client on the other end of a socket pair."""
 from __future__ import annotations
 
 import socket
+import time
 
 import h2.config
 import h2.connection
 import h2.events
+import h2.settings
 import pytest
 
 from gunicorn.config import Config
@@ -96,3 +98,65 @@ def test_peer_reset_cancels_the_stream_output(pair):
     with pytest.raises(HTTP2Error):
         adapter(1)
     assert issubclass(StreamCancelled, ConnectionResetError)
+
+
+def test_queued_output_survives_partial_writes_in_order(pair):
+    """The non-blocking driver with a writer: responses of several streams
+    wait in the queue (payloads of bytes by reference, others copied), the
+    socket takes them a little at a time, and the client still gets every
+    stream's octets whole and in order; a bytearray the application changes
+    after handing it over is sent as it was."""
+    srv_sock, cli_sock = pair
+    srv_sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    cli_sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    wanted = []
+    server = HTTP2ServerConnection(Config(), srv_sock, ("127.0.0.1", 1234),
+                                   want_write=wanted.append, coalesce_writes=True)
+    server.initiate_connection()
+    client = _client(cli_sock)
+    client.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1 << 20})
+    client.increment_flow_control_window(1 << 20)
+    for sid in (1, 3, 5):
+        client.send_headers(sid, [(":method", "GET"), (":scheme", "https"),
+                                  (":authority", "example.com"), (":path", "/%d" % sid)],
+                            end_stream=True)
+    cli_sock.sendall(client.data_to_send())
+    jobs = []
+    while len(jobs) < 3:
+        found, _more = server.read_events()
+        jobs += found
+    adapters = {adapter.stream_id: adapter for adapter, _req in jobs}
+    big = bytes(range(256)) * 2400  # 614,400 octets: several sends of 256 KiB
+    mutable = bytearray(b"m" * 50000)
+    bodies = {1: big, 3: bytes(mutable), 5: b"tail"}
+    adapters[1].send_head(200, [], content_length=len(big))
+    assert adapters[1].send_data(big) == len(big)
+    assert adapters[3].send_head(200, [], content_length=len(mutable), data=mutable) == 50000
+    mutable[:] = b"X" * 50000  # after the hand-over: must not reach the wire
+    assert adapters[5].send_head(200, [], content_length=4, data=b"tail") == 4
+    for adapter in adapters.values():
+        server.stream_done(adapter)
+    assert server.pending_output > 0 and wanted  # the socket did not take it all
+    received: dict[int, bytes] = {1: b"", 3: b"", 5: b""}
+    ended: set[int] = set()
+    cli_sock.settimeout(0.05)
+    deadline = time.monotonic() + 10
+    while len(ended) < 3:
+        assert time.monotonic() < deadline, (len(received[1]), len(received[3]), ended)
+        server.on_writable()
+        try:
+            data = cli_sock.recv(4096)
+        except TimeoutError:
+            continue
+        assert data
+        for event in client.receive_data(data):
+            if isinstance(event, h2.events.DataReceived):
+                received[event.stream_id] += event.data
+                client.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            elif isinstance(event, h2.events.StreamEnded):
+                ended.add(event.stream_id)
+        out = client.data_to_send()
+        if out:
+            cli_sock.sendall(out)
+    assert received == bodies
+    assert server.pending_output == 0
