@@ -22,18 +22,17 @@ import tempfile
 import time
 
 FILE_SIZE = 2 * 1024 * 1024
-_FILE = os.path.join(tempfile.gettempdir(), "gunicorn-async-%d.bin" % os.getppid())
-
-
-def _file_path() -> str:
-    if not os.path.exists(_FILE) or os.path.getsize(_FILE) != FILE_SIZE:
-        block = bytes(range(256)) * 4096
-        tmp = _FILE + ".%d" % os.getpid()
-        with open(tmp, "wb") as f:
-            for _ in range(FILE_SIZE // len(block)):
-                f.write(block)
-        os.replace(tmp, _FILE)
-    return _FILE
+def _open_file():
+    """A new file of ``FILE_SIZE`` known octets, open for reading and already
+    unlinked (the open descriptor keeps it for sendfile; nothing is left
+    behind in the temporary directory)."""
+    block = bytes(range(256)) * 4096
+    f = tempfile.TemporaryFile()
+    for _ in range(FILE_SIZE // len(block)):
+        f.write(block)
+    f.flush()
+    f.seek(0)
+    return f
 
 
 def _reply(start_response, body: bytes, status: str = "200 OK"):
@@ -78,7 +77,7 @@ def app(environ, start_response):
                                            b"Connection: close\r\n\r\ntaken\n")
         return ALREADY_HANDLED
     if path == "/file":
-        f = open(_file_path(), "rb")
+        f = _open_file()
         start_response("200 OK", [("Content-Length", str(FILE_SIZE))])
         return environ["wsgi.file_wrapper"](f)
     return _reply(start_response, ("hello %s\n" % path).encode())
