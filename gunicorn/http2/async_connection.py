@@ -16,9 +16,10 @@ asyncio ``(StreamReader, StreamWriter)`` pair for several tasks at once:
 Everything runs on the event loop's one thread, and all output goes through
 the protocol's single output buffer, so frames leave in the order the
 protocol made them and HPACK state stays in step without a lock.  What the
-streams produce during one turn of the loop is written in one call at the
-end of that turn (``_flush_soon``); the read loop's answers and GOAWAY are
-written at once.  Waits use ``asyncio.Event`` objects made on first use: per
+streams produce during one turn of the loop is written at the end of that
+turn (``_flush_soon``), joined into writes of about 64 KiB (DATA payloads
+of bytes wait by reference, not copied, until then); the read loop's
+answers and GOAWAY are written at once.  Waits use ``asyncio.Event`` objects made on first use: per
 stream one for request content and one for send credit.  Every HTTP/2 rule
 lives in ``core``; this module only moves bytes, waits and wakes.
 
@@ -80,8 +81,15 @@ SEND_QUANTUM = 65536
 #: stops reading until the peer takes some
 OUTPUT_HIGH = 1 << 20
 #: DATA octets queued in one turn of the loop after which ``_flush_soon``
-#: writes at once
-_COALESCE_LIMIT = 64 * 1024
+#: writes at once.  Payloads of bytes wait by reference (``take_output``), so
+#: a turn's worth costs little memory, and fewer, larger writes wake the peer
+#: less often (64 KiB responses, h2load -c10 -m10: 1.4x the throughput of a
+#: 64 KiB limit)
+_COALESCE_LIMIT = OUTPUT_HIGH
+#: octets joined for one transport write: TLS cannot gather, and pieces of
+#: this size keep the joined copies small (256 KiB pieces cost 2 MiB more
+#: peak memory under h2load -c10 -m10)
+_WRITE_PIECE = 65536
 #: seconds ``close()`` lets the last frames (GOAWAY) drain before aborting
 CLOSE_TIMEOUT = 5.0
 #: the transport's pause threshold when it does not report one (asyncio's default)
@@ -499,20 +507,34 @@ class AsyncHTTP2Connection(DriverAttributes):
 
     def _flush(self) -> None:
         """Hand what the protocol produced to the transport now (never waits)."""
-        data = self.protocol.data_to_send()
-        if not data or self.closed:
+        chunks = self.protocol.take_output()
+        if not chunks or self.closed:
             return
         if self.writer.transport.is_closing():
             self._fail()
             return
-        self.writer.write(data)
+        write = self.writer.write
+        if len(chunks) == 1:
+            write(chunks[0])
+            return
+        part: list[Any] = []
+        size = 0
+        for chunk in chunks:
+            part.append(chunk)
+            size += len(chunk)
+            if size >= _WRITE_PIECE:
+                write(b"".join(part))
+                part = []
+                size = 0
+        if part:
+            write(b"".join(part))
 
     def _flush_soon(self, queued: int = 0) -> None:
         """``_flush`` once the running task yields: what all the streams
-        produce in one turn of the loop goes out in one write.  *queued*:
-        octets of DATA just queued; once 64 KiB wait, they are handed to
-        the transport now, so that ``_drain`` sees them (backpressure,
-        memory) instead of every stream queueing its whole response."""
+        produce in one turn of the loop goes out together.  *queued*:
+        octets of DATA just queued; once 1 MiB waits, it is handed to the
+        transport now, so that ``_drain`` sees it (backpressure, memory)
+        instead of every stream queueing its whole response."""
         if queued:
             self._soon_bytes += queued
             if self._soon_bytes >= _COALESCE_LIMIT:

@@ -237,6 +237,16 @@ class H2Client:
         await client.flush()
         return client
 
+    async def get_each(self, paths: tuple[str, ...]) -> dict[str, int]:
+        """Open one GET stream per path (sent together); path -> stream id."""
+        ids = {}
+        for path in paths:
+            sid = self.h2.get_next_available_stream_id()
+            self.h2.send_headers(sid, request_headers("GET", path), end_stream=True)
+            ids[path] = sid
+        await self.flush()
+        return ids
+
     async def flush(self) -> None:
         data = self.h2.data_to_send()
         if data:
@@ -525,12 +535,7 @@ def test_concurrent_streams_complete_out_of_order(loop_kind):
             gates[path] = asyncio.Event()
         async with H2Server(app) as server:
             client = await H2Client.connect(server.port)
-            ids = {}
-            for path in ("/a", "/b", "/c"):
-                sid = client.h2.get_next_available_stream_id()
-                client.h2.send_headers(sid, request_headers("GET", path), end_stream=True)
-                ids[path] = sid
-            await client.flush()
+            ids = await client.get_each(("/a", "/b", "/c"))
             await until(lambda: len(open_at_once) == 3)
             for path in ("/c", "/b", "/a"):
                 gates[path].set()
@@ -610,6 +615,41 @@ def test_concurrent_senders_take_turns(loop_kind):
             last = {sid: len(order) - 1 - order[::-1].index(sid) for sid in (s1, s3)}
             assert first[s1] < last[s3] and first[s3] < last[s1], order
             assert await server.outcome(s1) == "ok" and await server.outcome(s3) == "ok"
+            await client.close()
+
+    run(loop_kind, main)
+
+
+def test_output_of_one_turn_leaves_whole_and_in_order(loop_kind):
+    """Three streams queue responses of several frames in one turn of the
+    loop (payloads of bytes by reference, a bytearray copied); the writes
+    that join them deliver every stream's octets exactly, and a bytearray
+    the application changes after handing it over is sent as it was."""
+    size = 150 * 1024
+    bodies = {"/a": bytes(range(256)) * (size // 256),
+              "/b": bytes(reversed(range(256))) * (size // 256)}
+
+    small = 40 * 1024  # one step of send_data: no yield before the change
+
+    async def app(conn, stream, req):
+        if req.path == "/c":
+            await stream.send_head(200, [("content-length", str(small))])
+            buf = bytearray(b"c" * small)
+            await stream.send_data(buf, end_stream=True)
+            buf[:] = b"X" * small  # before the turn's write: must not be sent
+        else:
+            await stream.send_head(200, [("content-length", str(size))])
+            await stream.send_data(bodies[req.path], end_stream=True)
+
+    async def main():
+        async with H2Server(app) as server:
+            client = await H2Client.connect(server.port)
+            ids = await client.get_each(("/a", "/b", "/c"))
+            for sid in ids.values():
+                await client.response(sid)
+            assert client.data(ids["/a"]) == bodies["/a"]
+            assert client.data(ids["/b"]) == bodies["/b"]
+            assert client.data(ids["/c"]) == b"c" * small
             await client.close()
 
     run(loop_kind, main)
