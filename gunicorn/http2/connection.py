@@ -14,8 +14,8 @@ Every protocol call and every socket call happens under the connection's one
 lock, and the socket is non-blocking.  So with TLS a read and a write never
 run at the same time on the one ``SSLSocket`` (OpenSSL objects are not safe
 for that), and no thread ever blocks on the socket while holding the lock:
-output the socket does not take at once (and with ``coalesce_writes`` the
-responses handed over whole) stays in ``_out``, a queue of buffers in which
+output the socket does not take at once (and with ``coalesce_writes`` what
+the streams send, up to 1 MiB) stays in ``_out``, a queue of buffers in which
 DATA payloads of ``bytes`` are referenced rather than copied, and is written
 by the loop when the socket reports writable (``want_write`` callback).  Threads
 wait on ``threading.Condition`` objects built on that lock: per stream (data,
@@ -284,7 +284,7 @@ class HTTP2StreamIO(Stream):
                 if taken:
                     off += taken
                     deadline = None
-                    conn._flush_locked()
+                    conn._flush_soon_locked()
                     if off >= total:
                         return total
                 else:
@@ -418,8 +418,8 @@ class HTTP2ServerConnection(DriverAttributes):
         want_write: ``want_write(conn)``, called (lock held) when output is
             left unwritten: the caller must call ``on_writable`` once the
             socket is writable.
-        coalesce_writes: with *want_write*, a stream that sends its head
-            with up to 64 KiB of content (or ends) leaves its frames queued,
+        coalesce_writes: with *want_write*, a stream that sends (its
+            head with content, DATA, or its end) leaves its frames queued,
             while less than 1 MiB is queued, and calls *want_write* instead of writing
             them: the caller's writer sends what every stream queued
             meanwhile in one write (in the greenlet workers the stream

@@ -10,14 +10,13 @@ each request that arrives becomes one pool job running the application
 share the pool fairly with every other connection, also with ``--threads 1``.
 
 Application threads send through their stream's ``HTTP2StreamIO`` under the
-same lock.  A response handed over whole (its head with up to 64 KiB of
-content) is queued, up to 1 MiB per connection, and the loop writes what
-every stream queued in one go on EPOLLOUT: a thread writing it itself would
-hold the lock through the TLS write while the loop waits on it, and would
-wake the peer once per response.  Longer content is written by the
-application thread as it is produced (non-blocking; the rest again on
-EPOLLOUT).  One lock for reads and writes: on TLS the ``SSLSocket`` must
-never be read and written by two threads at once.
+same lock.  What they send is queued, up to 1 MiB per connection, and the
+loop writes what every stream queued in one go on EPOLLOUT: a thread writing
+it itself would hold the lock through the TLS write while the loop waits on
+it, and would wake the peer once per response.  Past 1 MiB the sending
+thread writes (non-blocking; the rest again on EPOLLOUT).  One lock for
+reads and writes: on TLS the ``SSLSocket`` must never be read and written
+by two threads at once.
 
 Lifecycle: idle connections (no stream for ``keepalive`` seconds, or the
 timeout when keep-alive is off) get GOAWAY and are closed; a peer that does

@@ -71,6 +71,18 @@ def app(environ, start_response):
         body = (b"ok" if ok else b"timeout")
         start_response("200 OK", [("Content-Length", str(len(body)))])
         return [body]
+    if path == "/piecewise":
+        # the second piece is made only once /release-piece was requested
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+
+        def pieces():
+            yield b"a" * 20000
+            yield b"b" * 20000 if _event("piece").wait(20) else b"timeout"
+        return pieces()
+    if path == "/release-piece":
+        _event("piece").set()
+        start_response("200 OK", [])
+        return [b"done"]
     if path == "/block":
         # holds its thread until /release is requested
         ok = _event("release").wait(20)

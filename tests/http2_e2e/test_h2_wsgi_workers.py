@@ -262,6 +262,24 @@ def test_failure_after_head_resets_only_that_stream(h2_server, tls_files):
         client.close()
 
 
+def test_each_piece_of_a_streamed_response_leaves_before_the_next_is_made(h2_server, tls_files):
+    """Output waits in the connection's queue only until the writer runs:
+    the first piece of a streamed response reaches the client while the
+    application still waits to make the second (it waits for a request the
+    client sends only after receiving the first piece)."""
+    client = _client(h2_server, tls_files)
+    try:
+        sid = client.request("GET", "/piecewise")
+        ex = client.exchanges[sid]
+        client.wait(lambda: len(ex.data) >= 20000, timeout=10)
+        assert ex.data == b"a" * 20000 and not ex.ended
+        assert client.get("/release-piece").data == b"done"
+        client.wait(lambda: ex.ended)
+        assert ex.data == b"a" * 20000 + b"b" * 20000
+    finally:
+        client.close()
+
+
 # -- reset and shutdown ------------------------------------------------------------------
 
 
