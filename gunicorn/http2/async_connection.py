@@ -17,10 +17,11 @@ Everything runs on the event loop's one thread, and all output goes through
 the protocol's single output buffer, so frames leave in the order the
 protocol made them and HPACK state stays in step without a lock.  What the
 streams produce during one turn of the loop is written at the end of that
-turn (``_flush_soon``), joined into writes of about 64 KiB (DATA payloads
+turn (``_flush_soon``), joined into writes of up to 64 KiB (DATA payloads
 of bytes wait by reference, not copied, until then); the read loop's
-answers and GOAWAY are written at once.  Waits use ``asyncio.Event`` objects made on first use: per
-stream one for request content and one for send credit.  Every HTTP/2 rule
+answers and GOAWAY are written at once.  Waits use ``asyncio.Event``
+objects made on first use: per stream one for request content and one for
+send credit.  Every HTTP/2 rule
 lives in ``core``; this module only moves bytes, waits and wakes.
 
 Typical use by a worker::
@@ -41,11 +42,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
 from .core import H2C_SWITCHING_PROTOCOLS, HTTP2ServerProtocol
-from .driver_base import DriverAttributes
+from .driver_base import DriverAttributes, take_write
 from .errors import (
     HTTP2ConnectionError,
     HTTP2Error,
@@ -517,17 +519,9 @@ class AsyncHTTP2Connection(DriverAttributes):
         if len(chunks) == 1:
             write(chunks[0])
             return
-        part: list[Any] = []
-        size = 0
-        for chunk in chunks:
-            part.append(chunk)
-            size += len(chunk)
-            if size >= _WRITE_PIECE:
-                write(b"".join(part))
-                part = []
-                size = 0
-        if part:
-            write(b"".join(part))
+        out = deque(chunks)
+        while out:
+            write(take_write(out, _WRITE_PIECE))
 
     def _flush_soon(self, queued: int = 0) -> None:
         """``_flush`` once the running task yields: what all the streams

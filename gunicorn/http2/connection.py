@@ -37,7 +37,7 @@ from typing import Any
 from gunicorn.http.stream import Stream
 
 from .core import H2C_SWITCHING_PROTOCOLS, HTTP2ServerProtocol
-from .driver_base import DriverAttributes
+from .driver_base import DriverAttributes, take_write
 from .errors import (
     HTTP2ConnectionError,
     HTTP2Error,
@@ -491,27 +491,10 @@ class HTTP2ServerConnection(DriverAttributes):
         if not out or self.closed:
             return
         send = self.sock.send
-        popleft = out.popleft
         try:
             while out:
-                # one send of up to _SEND_CHUNK octets: TLS cannot gather
-                buf = popleft()
+                buf = take_write(out, _SEND_CHUNK)
                 size = len(buf)
-                if size < _SEND_CHUNK and out:
-                    parts = [buf]
-                    while out and size < _SEND_CHUNK:
-                        part = popleft()
-                        room = _SEND_CHUNK - size
-                        if len(part) > room:
-                            out.appendleft(memoryview(part)[room:])
-                            part = memoryview(part)[:room]
-                        parts.append(part)
-                        size += len(part)
-                    buf = b"".join(parts)
-                elif size > _SEND_CHUNK:
-                    out.appendleft(memoryview(buf)[_SEND_CHUNK:])
-                    buf = memoryview(buf)[:_SEND_CHUNK]
-                    size = _SEND_CHUNK
                 try:
                     n = send(buf)
                 except BaseException:

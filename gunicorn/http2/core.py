@@ -1591,27 +1591,22 @@ class HTTP2ServerProtocol:
                 late = b""
         full = _frame_header(size, DATA, 0, stream_id)
         last = take - 1 - (take - 1) % size  # where the last frame starts
-        off = 0
+        frames: list[Any] = []
+        append = frames.append
+        for off in range(0, last, size):
+            append(full)
+            append(view[off:off + size])
+        append(_frame_header(take - last, DATA, flags, stream_id))
+        append(view[last:take])
         if type(view.obj) is bytes:
             # immutable: the payloads can wait in the output by reference
-            chunks = self._chunks
             if out:
-                chunks.append(out)
-                self._out = out = bytearray()
-            append = chunks.append
-            while off < last:
-                append(full)
-                append(view[off:off + size])
-                off += size
-            append(_frame_header(take - last, DATA, flags, stream_id))
-            append(view[last:take])
+                self._chunks.append(out)
+                self._out = bytearray()
+            self._chunks += frames
         else:
-            while off < last:
-                out += full
-                out += view[off:off + size]
-                off += size
-            out += _frame_header(take - last, DATA, flags, stream_id)
-            out += view[last:take]
+            for piece in frames:
+                out += piece
         if late:
             self._out += late
         h2.outbound_flow_control_window -= take

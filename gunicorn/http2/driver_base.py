@@ -5,10 +5,12 @@ of their protocol (``core.HTTP2ServerProtocol``), under the names gunicorn
 25's ``HTTP2ServerConnection`` uses.  ``run_wsgi_stream`` and
 ``add_stream_environ``: one WSGI application call per stream of the blocking
 driver, used alike by gthread pool threads and greenlet workers.
+``take_write``: the next write of a queue of output buffers.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -17,7 +19,32 @@ from gunicorn.workers.netio import is_client_disconnect
 from .errors import HTTP2Error
 
 __all__ = ["DriverAttributes", "add_stream_environ", "early_hints_sender", "run_wsgi_stream",
-           "serving_modes"]
+           "serving_modes", "take_write"]
+
+
+def take_write(out: deque[Any], limit: int) -> Any:
+    """Pop from the front of *out* (bytes-like buffers, in order) the
+    octets of one write of at most *limit* octets: the first buffer as it
+    is when nothing follows it or it fills the write, else buffers joined
+    into one (TLS cannot gather); a buffer crossing *limit* is split and
+    its rest left at the front.  *out* must not be empty."""
+    buf = out.popleft()
+    size = len(buf)
+    if size > limit:
+        out.appendleft(memoryview(buf)[limit:])
+        return memoryview(buf)[:limit]
+    if size == limit or not out:
+        return buf
+    parts = [buf]
+    while out and size < limit:
+        part = out.popleft()
+        room = limit - size
+        if len(part) > room:
+            out.appendleft(memoryview(part)[room:])
+            part = memoryview(part)[:room]
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
 
 
 def serving_modes(cfg: Any) -> tuple[bool, bool, bool, float]:
