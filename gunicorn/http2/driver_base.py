@@ -6,6 +6,8 @@ of their protocol (``core.HTTP2ServerProtocol``), under the names gunicorn
 ``add_stream_environ``: one WSGI application call per stream of the blocking
 driver, used alike by gthread pool threads and greenlet workers.
 ``take_write``: the next write of a queue of output buffers.
+``SETTINGS_TIMEOUT``: how long every driver waits for the peer to
+acknowledge our SETTINGS.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from gunicorn.workers.netio import is_client_disconnect
 
 from .errors import HTTP2Error
 
-__all__ = ["DriverAttributes", "add_stream_environ", "early_hints_sender", "run_wsgi_stream",
-           "serving_modes", "take_write"]
+__all__ = ["SETTINGS_TIMEOUT", "DriverAttributes", "add_stream_environ", "early_hints_sender",
+           "run_wsgi_stream", "serving_modes", "take_write"]
+
+#: seconds the peer has to acknowledge our SETTINGS (RFC 9113 section 6.5.3)
+SETTINGS_TIMEOUT = 10.0
 
 
 def take_write(out: deque[Any], limit: int) -> Any:

@@ -26,7 +26,7 @@ import eventlet
 from eventlet import greenpool, hubs
 from eventlet.greenio import GreenSocket
 
-from gunicorn.workers.base_async import AsyncWorker, green_sendfile
+from gunicorn.workers.base_async import AsyncWorker, green_sendfile, resume_parked
 from gunicorn.workers.netio import Listener
 
 __all__ = ["EventletWorker", "MIN_EVENTLET", "patch_sendfile"]
@@ -102,6 +102,14 @@ class EventletWorker(AsyncWorker):
     def green_spawn(self, func: Any, *args: Any) -> Any:
         """``eventlet.spawn``: a new green thread (``kill()`` ends it)."""
         return eventlet.spawn(func, *args)
+
+    def green_park(self) -> Any:
+        """Suspend this green thread on the hub until ``green_resume``."""
+        return hubs.get_hub().switch()
+
+    def green_resume(self, glet: Any, value: Any) -> None:
+        """Switch to the parked *glet* with *value* from the hub's next turn."""
+        hubs.get_hub().schedule_call_global(0, resume_parked, glet, value)
 
     def wait_socket(self, fd: int, write: bool, timeout: float | None) -> bool:
         """Wait on the hub until *fd* is readable (writable); False after *timeout* s."""

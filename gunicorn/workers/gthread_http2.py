@@ -33,7 +33,12 @@ from typing import TYPE_CHECKING, Any
 
 from gunicorn import tls
 from gunicorn.http2 import H2_ONLY_RESPONSE
-from gunicorn.http2.driver_base import add_stream_environ, run_wsgi_stream, serving_modes
+from gunicorn.http2.driver_base import (
+    SETTINGS_TIMEOUT,
+    add_stream_environ,
+    run_wsgi_stream,
+    serving_modes,
+)
 from gunicorn.http2.errors import HTTP2ErrorCode
 from gunicorn.workers.loop import BUSY, EPOLLIN, EPOLLOUT
 
@@ -67,8 +72,6 @@ def _load_http2_layer() -> None:
     h2c_allowed, h2c_upgrade_settings = core.h2c_allowed, core.h2c_upgrade_settings
     inadequate_tls = core.inadequate_tls
 
-#: seconds the peer has to acknowledge our SETTINGS (RFC 9113 section 6.5.3)
-SETTINGS_TIMEOUT = 10.0
 #: octets queued for the socket above which the connection stops reading
 _OUTPUT_HIGH = 1 << 20
 

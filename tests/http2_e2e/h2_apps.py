@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import threading
@@ -21,8 +22,19 @@ def _event(name: str) -> threading.Event:
         return ev
 
 
+# /context?<value>: answers what this request saw in _request_var (before it
+# sets it to <value>): "fresh" unless a context leaked from another request
+_request_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_var",
+                                                                   default="fresh")
+
+
 def app(environ, start_response):
     path = environ["PATH_INFO"]
+    if path == "/context":
+        seen = _request_var.get()
+        _request_var.set(environ.get("QUERY_STRING") or "set")
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [seen.encode()]
     if path == "/echo":
         body = environ["wsgi.input"].read()
         digest = hashlib.sha256(body).hexdigest()

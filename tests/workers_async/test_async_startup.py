@@ -63,3 +63,17 @@ def test_worker_modules_do_not_patch_the_master():
     # gevent and eventlet serve HTTP/2 (ALPN offers h2), gevent_pywsgi does
     # not; the HTTP/2 layer (h2) is loaded in the worker only
     assert second == "True True False False"
+
+
+def test_async_base_loads_no_thread_worker_and_no_greenlet():
+    """The master imports ``base_async`` with the worker class: that import
+    brings in neither the gthread worker's modules nor greenlet (every
+    module the master loads is counted again in each forked worker)."""
+    proc = _run(textwrap.dedent("""
+        import sys
+        import gunicorn.workers.base_async
+        print(sorted(m for m in ("gunicorn.workers.gthread_http2", "gunicorn.workers.loop",
+                                 "greenlet") if m in sys.modules))
+    """))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

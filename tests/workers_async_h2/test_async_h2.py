@@ -39,6 +39,28 @@ def test_client_not_reading_does_not_block_others(h2_server, tls_files):
         client.close()
 
 
+def test_every_stream_starts_in_a_fresh_context(h2_server, tls_files):
+    """Stream greenlets are kept for later streams: a context variable set
+    by the application on one stream is not seen by any later stream, of
+    the same connection or of another, in batches or one at a time."""
+    seen = []
+    clients = [_client(h2_server, tls_files) for _ in range(2)]
+    try:
+        for batch in range(4):
+            for client in clients:
+                sids = [client.request("GET", "/context?b%dn%d" % (batch, n))
+                        for n in range(20)]
+                exchanges = [client.exchanges[s] for s in sids]
+                client.wait(lambda ex=exchanges: all(e.ended for e in ex))
+                seen += [bytes(e.data) for e in exchanges]
+        for n in range(5):
+            seen.append(bytes(clients[n % 2].get("/context?one%d" % n).data))
+    finally:
+        for client in clients:
+            client.close()
+    assert seen == [b"fresh"] * (4 * 2 * 20 + 5)
+
+
 def test_gevent_pywsgi_does_not_offer_h2(tls_files):
     with run_server("-k", "gevent_pywsgi", "--http-protocols", "h2,h1", *tls_args(tls_files),
                     *APP_ARGS) as srv:
