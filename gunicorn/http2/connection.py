@@ -66,8 +66,10 @@ SEND_QUANTUM = 65536
 OUTPUT_HIGH = 1 << 20
 #: senders waiting for the output to drain resume below this
 OUTPUT_LOW = 256 * 1024
-#: most octets given to one ``send()`` call
-_SEND_CHUNK = 256 * 1024
+#: most octets given to one ``send()`` call.  A join larger than glibc's
+#: trim threshold (128 KiB) is carved from the top of the heap and given
+#: back on free: one brk() pair per send (seen on gevent, 64 KiB responses)
+_SEND_CHUNK = 64 * 1024
 #: queued output (bytes) up to which ``coalesce_writes`` leaves the write to
 #: the writer.  As high as OUTPUT_HIGH: a pool thread that writes a response
 #: itself holds the lock through the TLS write while the loop thread waits
