@@ -30,25 +30,16 @@ the peer never acknowledges our SETTINGS, and on a graceful stop GOAWAY
 (NO_ERROR) to every connection, each closed once its streams are done.
 Each stream counts toward ``max_requests``.
 
-Stream greenlets are reused: one that finished its stream waits, parked,
-for the next (up to ``IDLE_RUNNERS`` of them).  A new greenlet costs about
-12 microseconds more than waking a parked one, most of it CPython's
-per-greenlet frame stack, mapped and unmapped with each greenlet.  Every
-stream still runs in a fresh ``contextvars.Context``; greenlet-local data (``threading.local``
-once patched) outlives a stream, as thread-local data outlives a request on
-gthread.  The writer greenlet of a connection is parked the same way between
-its writes.
+Stream greenlets and the writer greenlet are reused, parked between
+their jobs (``green_parking``).
 
-The worker class provides four green primitives: ``green_spawn(func,
-*args)`` (returns a handle with ``kill()``), ``green_park()`` (suspend the
-calling greenlet until ``green_resume(glet, value)``, which returns *value*)
-and ``wait_socket(fd, write, timeout) -> bool``.
+The worker class provides the green primitives of
+``green_parking.GreenPrimitives``.
 """
 
 from __future__ import annotations
 
 import time
-from contextvars import Context
 from typing import TYPE_CHECKING, Any
 
 from gunicorn import tls
@@ -60,10 +51,9 @@ from gunicorn.http2.driver_base import (
     serving_modes,
 )
 from gunicorn.http2.errors import HTTP2ErrorCode
+from gunicorn.workers.green_parking import IDLE_RUNNERS, GreenLink, StreamRunners
 
 if TYPE_CHECKING:
-    from greenlet import getcurrent
-
     from gunicorn.http2.connection import OUTPUT_HIGH, OUTPUT_LOW, HTTP2ServerConnection
     from gunicorn.http2.core import (
         decode_http2_settings,
@@ -81,69 +71,7 @@ __all__ = ["AsyncHTTP2Serving", "IDLE_RUNNERS", "UPGRADE_CONTENT_LIMIT"]
 UPGRADE_CONTENT_LIMIT = 65536
 #: shortest wait of the reader, in seconds (a deadline that is due now)
 _MIN_WAIT = 0.01
-#: most stream greenlets kept parked for the next stream, per worker
-IDLE_RUNNERS = 64
-
-
-class _Link:
-    """What the worker keeps about one HTTP/2 connection: its socket and
-    its writer greenlet, which writes what the streams queued (after the
-    greenlets already scheduled, so that one write carries the output of
-    all of them) and what the socket did not take at once.  The writer
-    lives as long as the connection, parked while nothing is queued."""
-
-    __slots__ = ("worker", "sock", "fd", "writer", "parked", "goaway")
-
-    def __init__(self, worker: Any, sock: Any) -> None:
-        self.worker = worker
-        self.sock = sock
-        self.fd = sock.fileno()
-        self.writer: Any = None
-        self.parked = False
-        self.goaway = False
-
-    def want_write(self, h2c: Any) -> None:
-        """Driver callback (lock held): output is queued."""
-        if h2c.closed:
-            return
-        if self.writer is None:
-            self.writer = self.worker.green_spawn(self._write_loop, h2c)
-        elif self.parked:
-            self.parked = False
-            self.worker.green_resume(self.writer, True)
-
-    def _write_loop(self, h2c: Any) -> None:
-        worker = self.worker
-        while not h2c.closed:
-            if h2c.on_writable():
-                # the socket took part of it: wait until it takes more
-                worker.wait_socket(self.fd, True, None)
-                continue
-            with h2c.lock:
-                # under the lock, so that want_write() sees the writer parked
-                if h2c.closed:
-                    return
-                if h2c.pending_output:
-                    continue
-                self.parked = True
-            if not worker.green_park():
-                return
-
-    def stop(self) -> None:
-        """End the writer greenlet (before the socket is closed)."""
-        writer, self.writer = self.writer, None
-        if writer is None:
-            return
-        if self.parked:
-            # let it return: killing a greenlet costs C++ unwinding (and
-            # faults in some 400 KiB of libstdc++ on the first kill)
-            self.parked = False
-            self.worker.green_resume(writer, False)
-        else:
-            writer.kill()
-
-
-class AsyncHTTP2Serving:
+class AsyncHTTP2Serving(StreamRunners):
     """Mixin for ``AsyncWorker``: serve HTTP/2 connections with greenlets.
 
     Needs the ``AsyncWorker`` attributes (``cfg``, ``log``, ``_call``,
@@ -156,28 +84,7 @@ class AsyncHTTP2Serving:
     _h2c_prior = False
     _h2c_upgrade = False
     _h2_idle = 30.0
-    _h2_live: dict[Any, _Link] = {}
-    #: parked stream greenlets (``_h2_runner``), the most recent last
-    _h2_runners: list[Any] = []
-
-    def green_spawn(self, func: Any, *args: Any) -> Any:
-        """Run ``func(*args)`` in a new greenlet; return it (has ``kill()``)."""
-        raise NotImplementedError()
-
-    def green_park(self) -> Any:
-        """Suspend the calling greenlet until ``green_resume`` names it;
-        return the value given there."""
-        raise NotImplementedError()
-
-    def green_resume(self, glet: Any, value: Any) -> None:
-        """Have the hub switch to the parked greenlet *glet* with *value*
-        (soon, after the greenlets already scheduled)."""
-        raise NotImplementedError()
-
-    def wait_socket(self, fd: int, write: bool, timeout: float | None) -> bool:
-        """Suspend the calling greenlet until *fd* is readable (writable with
-        *write*); False when *timeout* seconds (None: no limit) passed first."""
-        raise NotImplementedError()
+    _h2_live: dict[Any, GreenLink] = {}
 
     def h2_setup(self) -> None:
         """Read the HTTP/2 settings once, in the worker process (after fork:
@@ -185,7 +92,7 @@ class AsyncHTTP2Serving:
         cfg = self.cfg  # type: ignore[attr-defined]
         protocols = list(cfg.http_protocols or ())
         self._h2_live = {}
-        self._h2_runners = []
+        self._h2_parked = 0
         if not getattr(self, "serves_http2", False) or "h2" not in protocols:
             return
         from gunicorn import http2
@@ -289,7 +196,7 @@ class AsyncHTTP2Serving:
             proxy_info: the PROXY header read before a TLS handshake (its
                 client becomes every stream's REMOTE_ADDR).
         """
-        link = _Link(self, sock)
+        link = GreenLink(self, sock)
         try:
             h2c = HTTP2ServerConnection(self.cfg, sock, client,  # type: ignore[attr-defined]
                                         is_ssl=tls.is_tls_socket(sock),
@@ -311,25 +218,26 @@ class AsyncHTTP2Serving:
                 if inadequate_tls(version, cipher):
                     h2c.close(HTTP2ErrorCode.INADEQUATE_SECURITY)
                     return
-            self._h2_spawn(h2c, jobs, client, server)
+            self._h2_spawn(link, h2c, jobs, client, server)
             self._h2_read_loop(h2c, link, initial, client, server)
         except Exception as exc:
             self.log.debug("HTTP/2 connection from %s ended: %r", client, exc)  # type: ignore[attr-defined]
         finally:
             del self._h2_live[h2c]
             link.stop()
+            self._h2_release_runners(link)
             with h2c.lock:
                 h2c._flush_locked()  # best effort: the socket closes next
                 h2c._fail_locked()  # wakes the streams still waiting
 
-    def _h2_read_loop(self, h2c: Any, link: _Link, data: bytes, client: Any,
+    def _h2_read_loop(self, h2c: Any, link: GreenLink, data: bytes, client: Any,
                       server: Any) -> None:
         wait = self.wait_socket
         while True:
             jobs, more = h2c.read_events(data)
             data = b""
             if jobs:
-                self._h2_spawn(h2c, jobs, client, server)
+                self._h2_spawn(link, h2c, jobs, client, server)
             if h2c.finished:
                 return
             if more:
@@ -348,40 +256,6 @@ class AsyncHTTP2Serving:
             while h2c.pending_output > OUTPUT_LOW and not h2c.closed:
                 if not h2c.wait_writable_locked(h2c.zero_window_timeout):
                     h2c._fail_locked()
-
-    def _h2_spawn(self, h2c: Any, jobs: Any, client: Any, server: Any) -> None:
-        """Run each (stream, request) of *jobs* in a greenlet of its own: a
-        parked one when there is one, else a new one."""
-        runners = self._h2_runners
-        for stream, req in jobs:
-            job = (h2c, stream, req, client, server)
-            while runners:
-                runner = runners.pop()
-                if not runner.dead:
-                    self.green_resume(runner, job)
-                    break
-            else:
-                self.green_spawn(self._h2_runner, job)
-
-    def _h2_runner(self, job: tuple[Any, ...] | None) -> None:
-        """A stream greenlet: serve *job*, then park for the next one while
-        fewer than ``IDLE_RUNNERS`` are parked and the worker is alive."""
-        runners = self._h2_runners
-        me = getcurrent()
-        while job is not None:
-            # each stream sees the context a new greenlet would: an empty one
-            Context().run(self.handle_http2_request, *job)
-            job = None
-            if len(runners) >= IDLE_RUNNERS or not self.alive:  # type: ignore[attr-defined]
-                return
-            runners.append(me)
-            try:
-                job = self.green_park()
-            finally:
-                if job is None and me in runners:
-                    # woken by anything but green_resume (a stray timeout,
-                    # a kill): this greenlet ends
-                    runners.remove(me)
 
     def _h2_next_check(self, h2c: Any) -> float:
         """Seconds until the idle or SETTINGS deadline of *h2c* may be due."""
@@ -445,9 +319,7 @@ def _load_http2_layer() -> None:
     worker process only: the arbiter never carries h2, hpack and hyperframe."""
     global HTTP2ServerConnection, OUTPUT_HIGH, OUTPUT_LOW, _shutdown_transport
     global decode_http2_settings, detect_preface, h2c_allowed, h2c_upgrade_settings
-    global inadequate_tls, getcurrent
-    from greenlet import getcurrent as current
-
+    global inadequate_tls
     from gunicorn.http2 import connection, core
     from gunicorn.workers import base_async
 
@@ -456,5 +328,4 @@ def _load_http2_layer() -> None:
     decode_http2_settings, detect_preface = core.decode_http2_settings, core.detect_preface
     h2c_allowed, h2c_upgrade_settings = core.h2c_allowed, core.h2c_upgrade_settings
     inadequate_tls = core.inadequate_tls
-    getcurrent = current
     _shutdown_transport = base_async._shutdown_transport

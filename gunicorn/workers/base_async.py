@@ -32,7 +32,7 @@ from gunicorn.workers.async_http2 import AsyncHTTP2Serving
 from gunicorn.workers.netio import Listener
 from gunicorn.workers.wsgi_call import WSGICall
 
-__all__ = ["ALREADY_HANDLED", "AsyncWorker", "green_sendfile", "resume_parked"]
+__all__ = ["ALREADY_HANDLED", "AsyncWorker", "green_sendfile"]
 
 #: an application returns this (instead of a body iterable) after it took
 #: the socket over (``gunicorn.socket``), e.g. to speak WebSocket: the
@@ -42,14 +42,6 @@ ALREADY_HANDLED = object()
 
 # largest byte count one sendfile(2) call is asked for
 _SENDFILE_BLOCK = 0x3FFFFFFF
-
-
-def resume_parked(glet: Any, value: Any) -> None:
-    """Hub callback: switch to the parked greenlet *glet* with *value*,
-    unless it ended meanwhile (a dead greenlet would pass the switch on to
-    its parent, the hub itself)."""
-    if not glet.dead:
-        glet.switch(value)
 
 
 def green_sendfile(wait_writable: Callable[[int, float | None], None]) -> Callable[..., int]:

@@ -26,7 +26,7 @@ import eventlet
 from eventlet import greenpool, hubs
 from eventlet.greenio import GreenSocket
 
-from gunicorn.workers.base_async import AsyncWorker, green_sendfile, resume_parked
+from gunicorn.workers.base_async import AsyncWorker, green_sendfile
 from gunicorn.workers.netio import Listener
 
 __all__ = ["EventletWorker", "MIN_EVENTLET", "patch_sendfile"]
@@ -104,12 +104,12 @@ class EventletWorker(AsyncWorker):
         return eventlet.spawn(func, *args)
 
     def green_park(self) -> Any:
-        """Suspend this green thread on the hub until ``green_resume``."""
+        """Suspend this green thread on the hub until it is switched to."""
         return hubs.get_hub().switch()
 
-    def green_resume(self, glet: Any, value: Any) -> None:
-        """Switch to the parked *glet* with *value* from the hub's next turn."""
-        hubs.get_hub().schedule_call_global(0, resume_parked, glet, value)
+    def green_call_soon(self, func: Any, *args: Any) -> None:
+        """Have the hub call ``func(*args)`` on its next turn."""
+        hubs.get_hub().schedule_call_global(0, func, *args)
 
     def wait_socket(self, fd: int, write: bool, timeout: float | None) -> bool:
         """Wait on the hub until *fd* is readable (writable); False after *timeout* s."""

@@ -33,7 +33,7 @@ from gevent.server import StreamServer
 from gunicorn import SERVER_SOFTWARE, tls
 from gunicorn.http.early_hints import encode_early_hints
 from gunicorn.http.wsgi import base_environ
-from gunicorn.workers.base_async import AsyncWorker, green_sendfile, resume_parked
+from gunicorn.workers.base_async import AsyncWorker, green_sendfile
 from gunicorn.workers.netio import Listener
 
 __all__ = ["GeventWorker", "GeventPyWSGIWorker", "GeventResponse",
@@ -114,12 +114,12 @@ class GeventWorker(AsyncWorker):
         return gevent.spawn(func, *args)
 
     def green_park(self) -> Any:
-        """Suspend this greenlet on the hub until ``green_resume``."""
+        """Suspend this greenlet on the hub until it is switched to."""
         return gevent.get_hub().switch()
 
-    def green_resume(self, glet: Any, value: Any) -> None:
-        """Switch to the parked *glet* with *value* from the hub's next turn."""
-        gevent.get_hub().loop.run_callback(resume_parked, glet, value)
+    def green_call_soon(self, func: Any, *args: Any) -> None:
+        """Have the hub call ``func(*args)`` on its next turn."""
+        gevent.get_hub().loop.run_callback(func, *args)
 
     def wait_socket(self, fd: int, write: bool, timeout: float | None) -> bool:
         """Wait on the hub until *fd* is readable (writable); False after *timeout* s."""

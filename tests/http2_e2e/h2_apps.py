@@ -30,6 +30,20 @@ _request_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_var"
 
 def app(environ, start_response):
     path = environ["PATH_INFO"]
+    if path == "/leak-timeout":
+        # a greenlet library's timeout started and never cancelled (an
+        # application bug): it fires into this greenlet after 0.3 s
+        library = environ.get("QUERY_STRING")
+        if library == "gevent":
+            import gevent
+
+            gevent.Timeout(0.3).start()
+        elif library == "eventlet":
+            import eventlet
+
+            eventlet.Timeout(0.3)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"leaked"]
     if path == "/context":
         seen = _request_var.get()
         _request_var.set(environ.get("QUERY_STRING") or "set")

@@ -61,6 +61,25 @@ def test_every_stream_starts_in_a_fresh_context(h2_server, tls_files):
     assert seen == [b"fresh"] * (4 * 2 * 20 + 5)
 
 
+def test_a_timeout_left_running_reaches_no_other_connection(h2_server, tls_files):
+    """An application leaves a started timeout behind in its stream
+    greenlet; when it fires, the greenlet parked for that connection ends,
+    and a stream of another connection, running meanwhile, is untouched."""
+    first = _client(h2_server, tls_files)
+    second = _client(h2_server, tls_files)
+    try:
+        assert first.get("/leak-timeout?%s" % h2_server.worker).data == b"leaked"
+        # runs across the moment the timeout fires (0.3 s after it started)
+        ex = second.get("/sleep?0.6")
+        assert ex.status == 200 and ex.data == b"slept"
+        for _ in range(3):
+            assert first.get("/").data == b"hello"
+            assert second.get("/").data == b"hello"
+    finally:
+        first.close()
+        second.close()
+
+
 def test_gevent_pywsgi_does_not_offer_h2(tls_files):
     with run_server("-k", "gevent_pywsgi", "--http-protocols", "h2,h1", *tls_args(tls_files),
                     *APP_ARGS) as srv:
