@@ -51,7 +51,7 @@ from gunicorn.http2.driver_base import (
     serving_modes,
 )
 from gunicorn.http2.errors import HTTP2ErrorCode
-from gunicorn.workers.green_parking import IDLE_RUNNERS, GreenLink, StreamRunners
+from gunicorn.workers.green_parking import GreenLink, StreamRunners
 
 if TYPE_CHECKING:
     from gunicorn.http2.connection import OUTPUT_HIGH, OUTPUT_LOW, HTTP2ServerConnection
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     )
     from gunicorn.workers.base_async import _shutdown_transport
 
-__all__ = ["AsyncHTTP2Serving", "IDLE_RUNNERS", "UPGRADE_CONTENT_LIMIT"]
+__all__ = ["AsyncHTTP2Serving", "UPGRADE_CONTENT_LIMIT"]
 
 #: most request content an ``Upgrade: h2c`` request may carry; a larger (or
 #: chunked) one is answered over HTTP/1.1 (RFC 9113 section 3.1 allows it)
@@ -92,7 +92,6 @@ class AsyncHTTP2Serving(StreamRunners):
         cfg = self.cfg  # type: ignore[attr-defined]
         protocols = list(cfg.http_protocols or ())
         self._h2_live = {}
-        self._h2_parked = 0
         if not getattr(self, "serves_http2", False) or "h2" not in protocols:
             return
         from gunicorn import http2
