@@ -70,13 +70,6 @@ OUTPUT_LOW = 256 * 1024
 #: trim threshold (128 KiB) is carved from the top of the heap and given
 #: back on free: one brk() pair per send (seen on gevent, 64 KiB responses)
 _SEND_CHUNK = 64 * 1024
-#: queued output (bytes) up to which ``coalesce_writes`` leaves the write to
-#: the writer.  As high as OUTPUT_HIGH: a pool thread that writes a response
-#: itself holds the lock through the TLS write while the loop thread waits
-#: on it, and its small writes wake the peer once each; the loop thread
-#: writes what every stream queued meanwhile at once (64 KiB responses,
-#: h2load -c10 -m10: 1.4x the throughput, a quarter of the kernel time)
-_COALESCE_LIMIT = OUTPUT_HIGH
 #: most octets read per readiness report before other connections get a turn
 _READ_BUDGET = 1 << 20
 _RETRY = (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
@@ -422,10 +415,13 @@ class HTTP2ServerConnection(DriverAttributes):
             socket is writable.
         coalesce_writes: with *want_write*, a stream that sends (its
             head with content, DATA, or its end) leaves its frames queued,
-            while less than 1 MiB is queued, and calls *want_write* instead of writing
-            them: the caller's writer sends what every stream queued
-            meanwhile in one write (in the greenlet workers the stream
-            greenlets of one read all run before the writer does).
+            while less than *coalesce_limit* octets are queued, and calls
+            *want_write* instead of writing them: the caller's writer sends
+            what every stream queued meanwhile in one write (in the
+            greenlet workers the stream greenlets of one read all run
+            before the writer does).
+        coalesce_limit: octets (default 1 MiB) queued at which a sending
+            stream writes itself, with *coalesce_writes*.
 
     Attributes (gunicorn 25 names): ``cfg, sock, client_addr, streams``
     (stream id -> HTTP2Stream), ``initial_window_size,
@@ -437,7 +433,7 @@ class HTTP2ServerConnection(DriverAttributes):
 
     def __init__(self, cfg: Any, sock: Any, client_addr: Any, *, is_ssl: bool | None = None,
                  want_write: Callable[[HTTP2ServerConnection], None] | None = None,
-                 coalesce_writes: bool = False) -> None:
+                 coalesce_writes: bool = False, coalesce_limit: int = OUTPUT_HIGH) -> None:
         self.cfg = cfg
         self.sock = sock
         self.client_addr = client_addr
@@ -456,9 +452,10 @@ class HTTP2ServerConnection(DriverAttributes):
         self._out_size = 0
         self._want_write = want_write
         self._coalesce = coalesce_writes and want_write is not None
-        #: for a driver that polls the socket: a writability report is armed
-        #: and not delivered yet, so *want_write* need not arm it again
-        self.write_armed = False
+        self._coalesce_limit = coalesce_limit
+        #: for a driver that polls the socket: the events (a poller mask)
+        #: armed and not reported yet, so *want_write* need not arm again
+        self.armed_events = 0
         if want_write is not None:
             sock.setblocking(False)
         self.closed = False
@@ -535,7 +532,7 @@ class HTTP2ServerConnection(DriverAttributes):
             self._flush_locked()
             return
         self._take_output_locked()
-        if self._out_size >= _COALESCE_LIMIT:
+        if self._out_size >= self._coalesce_limit:
             self._flush_locked()
         elif self._out and not self.closed:
             assert self._want_write is not None  # coalescing needs a writer
