@@ -171,3 +171,27 @@ def test_bad_handshake_refused(ws_server, key, version, status):
     assert code == status
     if status == 426:
         assert ("Sec-WebSocket-Version", "13") in headers
+
+
+@pytest.mark.parametrize("compression", [None, "deflate"])
+def test_ten_mebibyte_message_in_fragments_is_echoed(ws_server, compression):
+    """A 10 MiB binary message sent by the ``websockets`` client in 160
+    fragments of 64 KiB comes back whole (reversed by the app), below the
+    default 16 MiB bound; with permessage-deflate too."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect as ws_connect
+
+    payload = bytes(range(256)) * (10 * 4096)  # 10 MiB
+    assert len(payload) == 10 * 1024 * 1024
+    fragments = [payload[i:i + 65536] for i in range(0, len(payload), 65536)]
+    url = "ws://%s:%d/echo" % (ws_server.host, ws_server.port)
+    with ws_connect(url, max_size=None, compression=compression, open_timeout=10,
+                    close_timeout=10) as ws:
+        ws.send(iter(fragments))
+        echoed = ws.recv(timeout=60)
+        assert isinstance(echoed, bytes)
+        assert len(echoed) == len(payload) and echoed == payload[::-1]
+        ws.send("close:4001")
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4001

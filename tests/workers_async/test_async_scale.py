@@ -1,7 +1,7 @@
 """Concurrency of the greenlet workers: what one worker process holds.
 
 * 1,000 idle keep-alive connections do not stop a new client from being
-  answered within 1 s (gevent, eventlet);
+  answered within 1 s (gevent, eventlet, asgi);
 * an application sleeping 1 s (cooperatively) answers 500 concurrent
   clients in about 1-2 s on one gevent worker.
 """
@@ -84,10 +84,11 @@ def _read_all(socks: list[socket.socket], expect: bytes, timeout: float) -> int:
     return done
 
 
-@pytest.mark.parametrize("worker_name", ["gevent", "eventlet"])
+@pytest.mark.parametrize("worker_name", ["gevent", "eventlet", "asgi"])
 def test_idle_keepalive_connections_do_not_block_a_new_client(worker_name):
+    app = "tests.workers_async.async_apps:asgi_hello" if worker_name == "asgi" else APP
     with run_server("-k", worker_name, "-w", "1", "--keep-alive", "60",
-                    "--worker-connections", str(IDLE + 100), "--backlog", "2048", APP) as srv:
+                    "--worker-connections", str(IDLE + 100), "--backlog", "2048", app) as srv:
         socks = _open_many(srv, IDLE, "/")
         try:
             assert _read_all(socks, b"hello /\n", 30) == IDLE
