@@ -32,6 +32,9 @@ from .scope import ASGIResponseInfo, access_environ, check_response_headers, res
 __all__ = ["ASGICycle", "HTTP1Cycle", "take_start"]
 
 _DISCONNECT = {"type": "http.disconnect"}
+#: bodies from this size (bytes) go to the transport as separate parts
+#: rather than joined with the head: the join copies them once more
+_JOIN_LIMIT = 16384
 
 
 def _noop(*args: Any) -> None:
@@ -386,12 +389,17 @@ class HTTP1Cycle(ASGICycle):
                     parts.append(conn.send_end())
                     self.complete = True
             proto = self.proto
-            proto.write(b"".join(parts))
+            if len(body) < _JOIN_LIMIT:
+                proto.write(b"".join(parts))
+            else:
+                proto.write_parts(parts)
             if self.complete:
                 self.wake()
             paused = proto._write_paused
-            if paused is not None and not paused.done():
-                await paused  # the transport's buffer is above its high-water mark
+            if more and paused is not None and not paused.done():
+                # the transport's buffer is above its high-water mark; after
+                # the last part the next request waits instead (_next_request)
+                await paused
         elif kind == "http.response.start":
             take_start(self, message)
         elif kind == "http.response.trailers":

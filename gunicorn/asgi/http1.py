@@ -64,6 +64,8 @@ class ASGIProtocol(asyncio.Protocol):
         self._eof = False
         self._paused = False
         self._write_paused: asyncio.Future[None] | None = None
+        # the next request waits for the transport's buffer to drain
+        self._next_on_resume = False
         # the idle bound: a deadline (loop time, None while busy) and at most
         # one timer, re-armed lazily instead of once per request
         self._idle: asyncio.TimerHandle | None = None
@@ -167,12 +169,18 @@ class ASGIProtocol(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         if self._write_paused is None or self._write_paused.done():
-            self._write_paused = asyncio.get_running_loop().create_future()
+            # the worker's loop: asyncio.get_running_loop() costs a getpid()
+            self._write_paused = self.worker.loop.create_future()
 
     def resume_writing(self) -> None:
         waiter = self._write_paused
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+        if self._next_on_resume:
+            self._next_on_resume = False
+            if not self.closed:
+                self.want_data()
+                self._next_request()
 
     # -- used by the cycle -------------------------------------------------
 
@@ -180,6 +188,13 @@ class ASGIProtocol(asyncio.Protocol):
         """Queue *data* on the transport (dropped once the connection is closed)."""
         if data and not self.closed:
             self.transport.write(data)
+
+    def write_parts(self, parts: list[bytes]) -> None:
+        """Queue the concatenation of *parts* (dropped once the connection is
+        closed).  A large part is not copied into a joined buffer: uvloop
+        writes the parts with one ``writev``; asyncio joins them itself."""
+        if not self.closed:
+            self.transport.writelines(parts)
 
     async def drain(self) -> None:
         """Wait while the transport's write buffer is above its high-water mark."""
@@ -209,7 +224,19 @@ class ASGIProtocol(asyncio.Protocol):
     # -- requests ----------------------------------------------------------
 
     def _next_request(self) -> None:
-        """Look for the next request head; start its task when it is here."""
+        """Look for the next request head; start its task when it is here.
+
+        While the transport's buffer is above its high-water mark (the
+        client does not read the last response), reading stops and the next
+        request waits for ``resume_writing``: pipelined requests do not pile
+        up responses."""
+        paused = self._write_paused
+        if paused is not None and not paused.done():
+            self._next_on_resume = True
+            if not self._paused:
+                self._paused = True
+                self.transport.pause_reading()
+            return
         conn = self.conn
         try:
             event = conn.next_event()

@@ -27,6 +27,10 @@ async def _text(send, status, text, headers=()):
     await send({"type": "http.response.body", "body": body})
 
 
+_BIG = bytes(range(256)) * 4096
+_BIG_SERVED: list[bytes] = []
+
+
 async def app(scope, receive, send):
     """Routes on the path; see each branch."""
     if scope["type"] == "lifespan":
@@ -133,6 +137,14 @@ async def app(scope, receive, send):
         await _text(send, 200, type(asyncio.get_running_loop()).__module__)
     elif path == "/pid":
         await _text(send, 200, str(os.getpid()))
+    elif path == "/big":
+        # 1 MiB in one message; counts the requests served (see /served)
+        _BIG_SERVED.append(scope["query_string"])
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", b"%d" % len(_BIG))]})
+        await send({"type": "http.response.body", "body": _BIG})
+    elif path == "/served":
+        await _text(send, 200, str(len(_BIG_SERVED)))
     else:
         await _text(send, 200, "hello " + path)
 

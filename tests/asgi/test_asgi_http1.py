@@ -321,3 +321,40 @@ def test_idle_connection_makes_room_at_the_cap():
             assert r.text == "hello /b"
             idle.settimeout(5)
             assert idle.recv(10) == b""
+
+
+def test_pipelined_requests_wait_for_a_client_that_does_not_read():
+    """Twenty pipelined requests for 1 MiB responses from a client that does
+    not read: the worker stops serving them once the transport's buffer is
+    full (no pile of responses in memory), another client is still served,
+    and once the client reads it gets all twenty, complete and in order."""
+    count = 20
+    with asgi_server("--workers", "1") as srv:
+        sock = connect(srv, timeout=30)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        try:
+            sock.sendall(b"".join(
+                b"GET /big?%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(count)))
+            served = lambda: int(httpx.get(srv.url + "/served", timeout=5).text)  # noqa: E731
+            wait_for(lambda: served() >= 1)
+            time.sleep(0.5)
+            # socket buffers hold a few MiB at most: most requests wait
+            assert served() < count // 2
+            size = len(bytes(range(256)) * 4096)
+            data = b""
+            for i in range(count):
+                while b"\r\n\r\n" not in data:
+                    chunk = sock.recv(1 << 20)
+                    assert chunk, "connection closed after %d responses" % i
+                    data += chunk
+                head, _, data = data.partition(b"\r\n\r\n")
+                assert head.startswith(b"HTTP/1.1 200 "), head
+                while len(data) < size:
+                    chunk = sock.recv(1 << 20)
+                    assert chunk
+                    data += chunk
+                assert data[:size] == bytes(range(256)) * 4096
+                data = data[size:]
+            assert served() == count
+        finally:
+            sock.close()
