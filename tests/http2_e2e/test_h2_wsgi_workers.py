@@ -518,9 +518,9 @@ def test_h2c_prior_knowledge(worker):
 
 @pytest.mark.skipif(shutil.which("h2load") is None, reason="h2load not installed")
 def test_h2load_no_errors(h2_server):
-    out = subprocess.run(["h2load", "-n", "20000", "-c", "10", "-m", "10",
-                          h2_server.url + "/"], capture_output=True, text=True, timeout=120)
-    assert "20000 succeeded, 0 failed, 0 errored, 0 timeout" in out.stdout, out.stdout
+    out = subprocess.run(["h2load", "-n", "100000", "-c", "10", "-m", "10",
+                          h2_server.url + "/"], capture_output=True, text=True, timeout=600)
+    assert "100000 succeeded, 0 failed, 0 errored, 0 timeout" in out.stdout, out.stdout
 
 
 def test_sync_worker_does_not_offer_h2(tls_files):
