@@ -1522,6 +1522,17 @@ class HTTP2ServerProtocol:
             else:
                 self._finish(stream, None)
 
+    def _h2_sending_stream(self, stream_id: int) -> Any:
+        """h2's stream *stream_id* when the usual states allow sending on it
+        (the connection open, the stream open or half-closed (remote), RFC
+        9113 section 5.1), else None: then h2 decides (and raises)."""
+        h2 = self.h2_conn
+        h2_stream = h2.streams.get(stream_id)
+        if (h2_stream is None or h2.state_machine.state is not _H2_SERVER_OPEN
+                or h2_stream.state_machine.state not in _H2_SENDING):
+            return None
+        return h2_stream
+
     def _write_head(self, stream_id: int, block: list[Any], ends: bool) -> bool:
         """Write the final response head *block* (HPACK input) of *stream_id*
         as HEADERS (and CONTINUATION) frames here; False, with nothing done,
@@ -1537,11 +1548,11 @@ class HTTP2ServerProtocol:
         connection-specific fields, never-indexed fields marked).
         """
         h2 = self.h2_conn
-        h2_stream = h2.streams.get(stream_id)
-        if h2_stream is None or h2.state_machine.state is not _H2_SERVER_OPEN:
+        h2_stream = self._h2_sending_stream(stream_id)
+        if h2_stream is None:
             return False
         machine = h2_stream.state_machine
-        if machine.state not in _H2_SENDING or machine.headers_sent or machine.client is not False:
+        if machine.headers_sent or machine.client is not False:
             return False
         encoded = h2.encoder.encode(block)
         machine.headers_sent = True
@@ -1630,9 +1641,8 @@ class HTTP2ServerProtocol:
         (``take_output``).
         """
         h2 = self.h2_conn
-        h2_stream = h2.streams.get(stream_id)
-        if (h2.state_machine.state is ConnectionState.CLOSED or h2_stream is None
-                or h2_stream.state_machine.state not in _H2_SENDING):
+        h2_stream = self._h2_sending_stream(stream_id)
+        if h2_stream is None:
             # h2 raises what the state calls for
             self._h2_send(h2.send_data, stream_id, view[:size])
             raise HTTP2StreamError(stream_id, "stream cannot send DATA", E.STREAM_CLOSED)
