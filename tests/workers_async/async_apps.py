@@ -81,20 +81,3 @@ def app(environ, start_response):
         start_response("200 OK", [("Content-Length", str(FILE_SIZE))])
         return environ["wsgi.file_wrapper"](f)
     return _reply(start_response, ("hello %s\n" % path).encode())
-
-
-async def asgi_hello(scope, receive, send):
-    """ASGI: ``hello <path>\\n`` for every HTTP request (lifespan accepted)."""
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            else:
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-    body = ("hello %s\n" % scope["path"]).encode()
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"text/plain"),
-                            (b"content-length", b"%d" % len(body))]})
-    await send({"type": "http.response.body", "body": body})

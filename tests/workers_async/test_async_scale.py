@@ -84,27 +84,35 @@ def _read_all(socks: list[socket.socket], expect: bytes, timeout: float) -> int:
     return done
 
 
-@pytest.mark.parametrize("worker_name", ["gevent", "eventlet", "asgi"])
+#: the application each worker serves, and what ends its "hello <path>" body
+HELLO_APPS = {
+    "gevent": (APP, b"\n"),
+    "eventlet": (APP, b"\n"),
+    "asgi": ("tests.asgi.asgi_apps:app", b""),
+}
+
+
+@pytest.mark.parametrize("worker_name", sorted(HELLO_APPS))
 def test_idle_keepalive_connections_do_not_block_a_new_client(worker_name):
-    app = "tests.workers_async.async_apps:asgi_hello" if worker_name == "asgi" else APP
+    app, end = HELLO_APPS[worker_name]
     with run_server("-k", worker_name, "-w", "1", "--keep-alive", "60",
                     "--worker-connections", str(IDLE + 100), "--backlog", "2048", app) as srv:
         socks = _open_many(srv, IDLE, "/")
         try:
-            assert _read_all(socks, b"hello /\n", 30) == IDLE
+            assert _read_all(socks, b"hello /" + end, 30) == IDLE
             # every connection is now idle, kept alive by the server
             started = time.monotonic()
             with connect(srv, timeout=5) as sock:
                 sock.sendall(get("/new"))
                 status, _, body = ResponseReader(sock).response()
             elapsed = time.monotonic() - started
-            assert (status, body) == (200, b"hello /new\n")
+            assert (status, body) == (200, b"hello /new" + end)
             assert elapsed < 1.0, "new client answered in %.2fs" % elapsed
             # and the idle ones are still open and served
             for s in socks[:: IDLE // 10]:
                 s.setblocking(True)
                 s.sendall(get("/again"))
-                assert ResponseReader(s).response()[2] == b"hello /again\n"
+                assert ResponseReader(s).response()[2] == b"hello /again" + end
         finally:
             for s in socks:
                 s.close()
